@@ -1,0 +1,715 @@
+package analysis
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/threatls/threatls/analysis/taxonomy"
+	"github.com/threatls/threatls/dsl"
+)
+
+// Options tune an analysis.
+type Options struct {
+	// Today decides which acceptances have expired and which mitigations are overdue; the
+	// zero value means the current date.
+	Today time.Time
+	// Threshold is the lowest severity at which open threats are reported as findings.
+	Threshold Risk
+	// Coverage reports elements and flows for which a STRIDE category that applies to their
+	// kind has no threat and no response.
+	Coverage bool
+}
+
+// Related is a secondary location of a finding.
+type Related struct {
+	File    string
+	Span    dsl.Span
+	Message string
+}
+
+// Finding is one result of the analysis: a syntax or model error, an open threat, a stale
+// response, a coverage gap.
+type Finding struct {
+	// Code is the rule id for generated threats, else the check's name ("syntax",
+	// "unknown-ref", "open-threat", "coverage", ...).
+	Code    string
+	Level   dsl.Severity
+	File    string
+	Span    dsl.Span
+	Message string
+	Related []Related
+	// Explanation is Markdown shown on hover: why, how the severity was reached, what clears it.
+	Explanation string
+	// ThreatID is set on findings about one threat.
+	ThreatID string
+	// Risk is the threat's severity, when ThreatID is set.
+	Risk Risk
+}
+
+// State is where a threat stands.
+type State string
+
+// Threat states.
+const (
+	StateOpen          State = "open"
+	StatePlanned       State = "planned"
+	StateMitigated     State = "mitigated"
+	StateAccepted      State = "accepted"
+	StateTransferred   State = "transferred"
+	StateNotApplicable State = "not_applicable"
+)
+
+// States lists the states in report order.
+var States = []State{StateOpen, StatePlanned, StateMitigated, StateAccepted, StateTransferred, StateNotApplicable}
+
+// Threat is a declared threat or one the rules generated.
+type Threat struct {
+	ID    string
+	Title string
+	// Rule generated the threat; nil for a declared one.
+	Rule *Rule
+	// Symbol is the declared threat; nil for a generated one.
+	Symbol *Symbol
+	// Target is the element or flow threatened (the first `on` of a declared threat).
+	Target *Symbol
+	Stride []string
+	Rating Rating
+	CWE    []int
+	CAPEC  []int
+	State  State
+	// StateWhy says which declarations put the threat in its state.
+	StateWhy    string
+	Mitigations []*Symbol
+	Responses   []*Response
+	// Why says why a rule fired.
+	Why string
+	// FixTarget is the declaration the rule's fix applies to.
+	FixTarget *Symbol
+}
+
+// Generated reports whether a rule generated the threat.
+func (t *Threat) Generated() bool { return t.Rule != nil }
+
+// Result is the outcome of an analysis.
+type Result struct {
+	Model *Model
+	// Threats are every declared and generated threat, sorted by id.
+	Threats []*Threat
+	// Cleared are rule instances whose condition holds but whose control is declared:
+	// threats mitigated by design.
+	Cleared  []*Threat
+	Findings []Finding
+	Rules    []*Rule
+	byID     map[string]*Threat
+}
+
+// Threat returns the threat with the given id, or nil.
+func (r *Result) Threat(id string) *Threat { return r.byID[id] }
+
+// ThreatsOn returns the threats whose target is the symbol with the given id.
+func (r *Result) ThreatsOn(id string) []*Threat {
+	var out []*Threat
+	for _, t := range r.Threats {
+		if t.Target != nil && t.Target.ID == id {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Counts returns how many threats are in each state.
+func (r *Result) Counts() map[State]int {
+	c := map[State]int{}
+	for _, t := range r.Threats {
+		c[t.State]++
+	}
+	return c
+}
+
+// Summary returns a one-line summary: "threats: 2 open, 1 planned, 5 mitigated, ...".
+func (r *Result) Summary() string {
+	c := r.Counts()
+	parts := make([]string, 0, len(States))
+	for _, s := range States {
+		parts = append(parts, fmt.Sprintf("%d %s", c[s], strings.ReplaceAll(string(s), "_", " ")))
+	}
+	return "threats: " + strings.Join(parts, ", ")
+}
+
+// Analyze resolves the files of one model, runs the rules and reports every finding.
+func Analyze(files []*dsl.File, opts Options) *Result {
+	today := opts.Today
+	if today.IsZero() {
+		today = time.Now()
+	}
+	a := &analyzer{opts: opts, today: today.Format("2006-01-02"), res: &Result{byID: map[string]*Threat{}, Rules: Catalog()}}
+	for _, f := range files {
+		for _, d := range f.Diagnostics {
+			a.res.Findings = append(a.res.Findings, Finding{Code: d.Code, Level: d.Severity, File: f.Name, Span: d.Span, Message: d.Message})
+		}
+	}
+	a.m = buildModel(files, &a.res.Findings)
+	a.res.Model = a.m
+	a.lint()
+	a.declaredThreats()
+	a.runRules()
+	a.respond()
+	a.reportThreats()
+	if opts.Coverage {
+		a.coverage()
+	}
+	sort.SliceStable(a.res.Findings, func(i, j int) bool {
+		x, y := a.res.Findings[i], a.res.Findings[j]
+		if x.File != y.File {
+			return x.File < y.File
+		}
+		if x.Span.Start != y.Span.Start {
+			return x.Span.Start < y.Span.Start
+		}
+		return x.Code < y.Code
+	})
+	return a.res
+}
+
+type analyzer struct {
+	opts  Options
+	today string
+	m     *Model
+	res   *Result
+	// superseded maps a superseded rule instance id to the id that covers it.
+	superseded map[string]string
+	// considered[elementID][stride] records STRIDE categories looked at per element.
+	considered map[string]map[string]bool
+}
+
+func (a *analyzer) add(f Finding) { a.res.Findings = append(a.res.Findings, f) }
+
+func (a *analyzer) at(s *Symbol, code string, level dsl.Severity, format string, args ...any) {
+	a.add(Finding{Code: code, Level: level, File: s.File.Name, Span: s.Decl.IDSpan(), Message: fmt.Sprintf(format, args...)})
+}
+
+func (a *analyzer) consider(target *Symbol, stride ...string) {
+	if target == nil {
+		return
+	}
+	if a.considered == nil {
+		a.considered = map[string]map[string]bool{}
+	}
+	if a.considered[target.ID] == nil {
+		a.considered[target.ID] = map[string]bool{}
+	}
+	for _, s := range stride {
+		a.considered[target.ID][s] = true
+	}
+}
+
+// lint reports model hygiene problems: things that keep the analysis from knowing enough.
+func (a *analyzer) lint() {
+	used := map[*Symbol]bool{}
+	for _, list := range [][]*Symbol{a.m.Flows, a.m.Elements} {
+		for _, s := range list {
+			for _, d := range s.Data {
+				used[d] = true
+			}
+		}
+	}
+	for _, d := range a.m.Data {
+		if d.Decl.Attr("classification") == nil {
+			a.at(d, "unclassified-data", dsl.SeverityInfo, "data `%s` has no classification; impact is computed as internal. Add `classification public|internal|confidential|restricted`", d.ID)
+		}
+		if !used[d] {
+			a.at(d, "unused-data", dsl.SeverityHint, "data `%s` is not carried, handled or stored by anything", d.ID)
+		}
+	}
+	for _, s := range a.m.Elements {
+		if s.Boundary == nil && s.Kind != dsl.KindActor {
+			a.at(s, "outside-boundary", dsl.SeverityInfo, "%s `%s` is in no boundary, so trust and crossings are guessed (high trust); add `in BOUNDARY`", s.Kind, s.ID)
+		}
+		if len(s.Inbound) == 0 && len(s.Outbound) == 0 {
+			a.at(s, "isolated-element", dsl.SeverityHint, "%s `%s` has no flows", s.Kind, s.ID)
+		}
+	}
+	for _, b := range a.m.Boundaries {
+		if b.Decl.Attr("trust") == nil && b.Boundary == nil {
+			a.at(b, "boundary-without-trust", dsl.SeverityWarning, "boundary `%s` has no `trust`; it counts as medium. Add `trust untrusted|low|medium|high`", b.ID)
+		}
+	}
+	for _, f := range a.m.Flows {
+		if len(f.Data) == 0 {
+			a.at(f, "flow-without-data", dsl.SeverityInfo, "flow `%s` carries no data, so its impact is guessed; add `carries DATA`", f.ID)
+		}
+	}
+	for _, s := range a.m.Mitigations {
+		if s.Decl.Attr("status") == nil {
+			a.at(s, "mitigation-without-status", dsl.SeverityInfo, "mitigation `%s` has no status and counts as planned; add `status implemented` once it is in place", s.ID)
+		}
+	}
+}
+
+// declaredThreats turns threat declarations into threats.
+func (a *analyzer) declaredThreats() {
+	for _, s := range a.m.Threats {
+		d := s.Decl
+		t := &Threat{ID: s.ID, Title: s.Title(), Symbol: s, Stride: words(d, "stride")}
+		targets := a.threatTargets(d)
+		if len(targets) > 0 {
+			t.Target = targets[0]
+		}
+		for _, tgt := range targets {
+			a.consider(tgt, t.Stride...)
+		}
+		l, lok := enumValue(d, "likelihood", dsl.Levels)
+		i, iok := enumValue(d, "impact", dsl.Levels)
+		lw, iw := "as declared", "as declared"
+		if !lok {
+			l, lw = levelMedium, "not declared, assumed medium"
+		}
+		if !iok {
+			i, iw = levelMedium, "not declared, assumed medium"
+		}
+		t.Rating = rate(l, lw, i, iw)
+		t.CWE = a.taxonomyIDs(s, "cwe", taxonomy.CatalogCWE)
+		t.CAPEC = a.taxonomyIDs(s, "capec", taxonomy.CatalogCAPEC)
+		a.addThreat(t)
+	}
+}
+
+// threatTargets returns the elements and flows a declared threat is `on`, in order.
+func (a *analyzer) threatTargets(d *dsl.Decl) []*Symbol {
+	at := d.Attr("on")
+	if at == nil {
+		return nil
+	}
+	var out []*Symbol
+	for _, v := range at.Values {
+		if v.Ref == nil {
+			continue
+		}
+		want := v.Span
+		if v.Ref.To == nil {
+			want = v.Ref.From.Span
+		}
+		for _, r := range a.m.Refs {
+			if r.Decl == d && r.Attr == "on" && r.Span == want && r.Target != nil {
+				out = append(out, r.Target)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (a *analyzer) taxonomyIDs(s *Symbol, attr, catalog string) []int {
+	at := s.Decl.Attr(attr)
+	if at == nil {
+		return nil
+	}
+	var out []int
+	for _, v := range at.Values {
+		id, ok := taxonomy.ParseID(catalog, v.Text)
+		if !ok {
+			a.add(Finding{Code: "unknown-" + attr, Level: dsl.SeverityError, File: s.File.Name, Span: v.Span, Message: fmt.Sprintf("`%s` is not a %s id; write the number, as in `%s 89`", v.Text, catalog, attr)})
+			continue
+		}
+		var e taxonomy.Entry
+		var found bool
+		if catalog == taxonomy.CatalogCWE {
+			e, found = taxonomy.CWE(id)
+		} else {
+			e, found = taxonomy.CAPEC(id)
+		}
+		switch {
+		case !found:
+			a.add(Finding{Code: "unknown-" + attr, Level: dsl.SeverityWarning, File: s.File.Name, Span: v.Span, Message: fmt.Sprintf("%s-%d is not in threatls's %s table; check the id at %s", catalog, id, catalog, taxonomy.Entry{Catalog: catalog, ID: id}.URL())})
+		case e.Problem() != "":
+			a.add(Finding{Code: "problem-" + attr, Level: dsl.SeverityWarning, File: s.File.Name, Span: v.Span, Message: e.Problem()})
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
+func (a *analyzer) addThreat(t *Threat) {
+	a.res.Threats = append(a.res.Threats, t)
+	a.res.byID[t.ID] = t
+}
+
+// runRules evaluates every rule on every subject of its kinds.
+func (a *analyzer) runRules() {
+	a.superseded = map[string]string{}
+	supersedes := map[string][]string{
+		"cleartext-credentials-in-transit": {"unencrypted-flow", "unprotected-flow-integrity", "unverified-server-identity"},
+		"unencrypted-flow":                 {"unprotected-flow-integrity", "unverified-server-identity"},
+	}
+	bySubject := map[dsl.Kind][]*Symbol{}
+	for _, list := range [][]*Symbol{a.m.Elements, a.m.Flows} {
+		for _, s := range list {
+			bySubject[s.Kind] = append(bySubject[s.Kind], s)
+		}
+	}
+	fired := map[string]*Threat{}
+	for _, r := range a.res.Rules {
+		for _, k := range r.Subjects {
+			for _, s := range bySubject[k] {
+				h := r.eval(s)
+				if h == nil {
+					continue
+				}
+				a.consider(s, r.Stride)
+				t := &Threat{ID: r.ID + "@" + s.ID, Title: r.Title, Rule: r, Target: s, Stride: []string{r.Stride},
+					Rating: h.rating, CWE: r.CWE, CAPEC: r.CAPEC, Why: h.why, FixTarget: h.fixTarget}
+				if h.cleared {
+					t.State, t.StateWhy = StateMitigated, "mitigated by design: "+h.why
+					a.res.Cleared = append(a.res.Cleared, t)
+					continue
+				}
+				fired[t.ID] = t
+			}
+		}
+	}
+	for id, t := range fired {
+		for _, covered := range supersedes[t.Rule.ID] {
+			cid := covered + "@" + t.Target.ID
+			if c, ok := fired[cid]; ok {
+				a.superseded[cid] = id
+				a.consider(c.Target, c.Stride...)
+			}
+		}
+	}
+	ids := make([]string, 0, len(fired))
+	for id := range fired {
+		if _, gone := a.superseded[id]; !gone {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		a.addThreat(fired[id])
+	}
+	sort.Slice(a.res.Threats, func(i, j int) bool { return a.res.Threats[i].ID < a.res.Threats[j].ID })
+}
+
+// canonicalThreatID maps a threat reference to the id threats use: a generated id written
+// with a named flow's endpoints becomes `rule@flowname`.
+func (a *analyzer) canonicalThreatID(r *dsl.Ref) string {
+	if r.Rule != nil && r.To != nil {
+		if a.m.Symbols[r.Target()] == nil {
+			if fl := a.m.FlowBetween(r.From.Name, r.To.Name); len(fl) == 1 {
+				return r.Rule.Name + "@" + fl[0].ID
+			}
+		}
+	}
+	return r.String()
+}
+
+type answer struct {
+	file *dsl.File
+	decl *dsl.Decl
+	ref  *dsl.Ref
+}
+
+// respond applies mitigations and responses to threats and reports the ones that answer
+// no threat.
+func (a *analyzer) respond() {
+	mitigations := map[string][]*Symbol{}
+	responses := map[string][]*Response{}
+	var answers []answer
+	for _, s := range a.m.Mitigations {
+		if at := s.Decl.Attr("mitigates"); at != nil {
+			for _, v := range at.Values {
+				if v.Ref == nil {
+					continue
+				}
+				id := a.canonicalThreatID(v.Ref)
+				mitigations[id] = append(mitigations[id], s)
+				answers = append(answers, answer{s.File, s.Decl, v.Ref})
+			}
+		}
+	}
+	for _, r := range a.m.Responses {
+		r.ThreatID = a.canonicalThreatID(r.Decl.Target)
+		responses[r.ThreatID] = append(responses[r.ThreatID], r)
+		answers = append(answers, answer{r.File, r.Decl, r.Decl.Target})
+	}
+	for _, t := range a.res.Threats {
+		t.Mitigations = mitigations[t.ID]
+		t.Responses = responses[t.ID]
+		if len(t.Mitigations)+len(t.Responses) > 0 {
+			a.consider(t.Target, t.Stride...)
+		}
+		a.state(t)
+	}
+	for _, ans := range answers {
+		a.checkAnswer(ans)
+	}
+}
+
+// state works out a threat's state from its mitigations and responses.
+func (a *analyzer) state(t *Threat) {
+	t.State = StateOpen
+	var planned, done []string
+	for _, m := range t.Mitigations {
+		status := word(m.Decl, "status")
+		switch status {
+		case "implemented", "verified":
+			done = append(done, fmt.Sprintf("`%s` (%s)", m.ID, status))
+		default:
+			if status == "" {
+				status = "no status"
+			}
+			planned = append(planned, fmt.Sprintf("`%s` (%s)", m.ID, status))
+			if due := word(m.Decl, "due"); due != "" && due < a.today {
+				a.at(m, "overdue-mitigation", dsl.SeverityWarning, "mitigation `%s` was due on %s and is still %s; update its status or its due date", m.ID, due, status)
+			}
+		}
+	}
+	var accepted, transferred, na string
+	for _, r := range t.Responses {
+		switch r.Decl.Kind {
+		case dsl.KindAccept:
+			until := word(r.Decl, "until")
+			if until != "" && until < a.today {
+				a.add(Finding{Code: "expired-acceptance", Level: dsl.SeverityWarning, File: r.File.Name, Span: r.Decl.IDSpan(), ThreatID: t.ID,
+					Message: fmt.Sprintf("the acceptance of `%s` expired on %s, so the threat is open again; review it and extend `until`, or mitigate the threat", t.ID, until)})
+				continue
+			}
+			if until == "" || word(r.Decl, "owner") == "" || word(r.Decl, "reason") == "" {
+				continue // incomplete acceptances are reported by the schema check and do not count
+			}
+			accepted = fmt.Sprintf("accepted by %s until %s: %s", word(r.Decl, "owner"), until, word(r.Decl, "reason"))
+		case dsl.KindTransfer:
+			transferred = "transferred to " + word(r.Decl, "to")
+		case dsl.KindNotApplicable:
+			na = "not applicable: " + word(r.Decl, "reason")
+		}
+	}
+	switch {
+	case len(done) > 0:
+		t.State, t.StateWhy = StateMitigated, "mitigated by "+strings.Join(done, ", ")
+	case na != "":
+		t.State, t.StateWhy = StateNotApplicable, na
+	case transferred != "":
+		t.State, t.StateWhy = StateTransferred, transferred
+	case accepted != "":
+		t.State, t.StateWhy = StateAccepted, accepted
+	case len(planned) > 0:
+		t.State, t.StateWhy = StatePlanned, "planned: "+strings.Join(planned, ", ")
+	default:
+		t.StateWhy = "no mitigation, acceptance, transfer or not_applicable names it"
+	}
+}
+
+// checkAnswer reports a mitigation or response that names no threat.
+func (a *analyzer) checkAnswer(ans answer) {
+	r := ans.ref
+	id := a.canonicalThreatID(r)
+	if a.res.byID[id] != nil {
+		return
+	}
+	report := func(level dsl.Severity, code, format string, args ...any) {
+		a.add(Finding{Code: code, Level: level, File: ans.file.Name, Span: r.Span, Message: fmt.Sprintf(format, args...)})
+	}
+	what := string(ans.decl.Kind)
+	if r.Rule == nil {
+		if r.To != nil {
+			return // reported by the parser
+		}
+		if s := a.m.Symbols[r.From.Name]; s != nil {
+			return // wrong kind, reported while resolving
+		}
+		var ids []string
+		for _, t := range a.res.Threats {
+			ids = append(ids, t.ID)
+		}
+		msg := fmt.Sprintf("unknown threat `%s`", r.From.Name)
+		if s := dsl.Suggest(r.From.Name, ids); s != "" {
+			msg += fmt.Sprintf(": did you mean `%s`?", s)
+		} else {
+			msg += "; name a declared threat or a generated one (`RULE@element`)"
+		}
+		report(dsl.SeverityError, "unknown-ref", "%s", msg)
+		return
+	}
+	var rule *Rule
+	var ruleIDs []string
+	for _, x := range a.res.Rules {
+		ruleIDs = append(ruleIDs, x.ID)
+		if x.ID == r.Rule.Name {
+			rule = x
+		}
+	}
+	if rule == nil {
+		msg := fmt.Sprintf("unknown rule `%s`", r.Rule.Name)
+		if s := dsl.Suggest(r.Rule.Name, ruleIDs); s != "" {
+			msg += fmt.Sprintf(": did you mean `%s`?", s)
+		} else {
+			msg += "; the rules are listed in docs/rules.md"
+		}
+		report(dsl.SeverityError, "unknown-rule", "%s", msg)
+		return
+	}
+	target := strings.TrimPrefix(id, rule.ID+"@")
+	sym := a.m.Symbols[target]
+	if sym == nil {
+		report(dsl.SeverityError, "unknown-ref", "`%s` names no element or flow `%s`", id, target)
+		return
+	}
+	if by, ok := a.superseded[id]; ok {
+		report(dsl.SeverityWarning, "orphan-response", "`%s` is covered by `%s` on the same flow, which is reported instead; answer `%s`", id, by, by)
+		return
+	}
+	for _, c := range a.res.Cleared {
+		if c.ID == id {
+			report(dsl.SeverityWarning, "orphan-response", "`%s` no longer fires (%s), so this %s answers nothing; remove it", id, strings.TrimPrefix(c.StateWhy, "mitigated by design: "), what)
+			return
+		}
+	}
+	report(dsl.SeverityWarning, "orphan-response", "`%s` does not fire: %s %s `%s` does not meet its condition (%s); this %s answers nothing", id, rule.ID, sym.Kind, sym.ID, rule.Condition, what)
+}
+
+// reportThreats turns open and planned threats into findings.
+func (a *analyzer) reportThreats() {
+	for _, t := range a.res.Threats {
+		file, span, related := a.threatLocation(t)
+		if file == nil {
+			continue
+		}
+		f := Finding{File: file.Name, Span: span, Related: related, ThreatID: t.ID, Risk: t.Rating.Severity, Explanation: Explain(t)}
+		switch t.State {
+		case StateOpen:
+			if t.Rating.Severity < a.opts.Threshold {
+				continue
+			}
+			f.Level = t.Rating.Severity.Level()
+			if t.Rule != nil {
+				f.Code = t.Rule.ID
+				f.Message = fmt.Sprintf("open threat `%s` (%s): %s; %s. Clear it with %s, or answer it with a mitigation or an accept", t.ID, t.Rating.Severity, t.Title, t.Why, t.Rule.Clears)
+			} else {
+				f.Code = "open-threat"
+				f.Message = fmt.Sprintf("open threat `%s` (%s): %s; no mitigation, acceptance, transfer or not_applicable names it", t.ID, t.Rating.Severity, t.Title)
+			}
+		case StatePlanned:
+			f.Code, f.Level = "planned-threat", dsl.SeverityInfo
+			f.Message = fmt.Sprintf("threat `%s` (%s) is not mitigated yet: %s", t.ID, t.Rating.Severity, t.StateWhy)
+		default:
+			continue
+		}
+		a.add(f)
+	}
+}
+
+// threatLocation places a threat's finding: a declared threat at its id, a generated one at
+// the element or flow it targets, with the boundaries a flow crosses as related places.
+func (a *analyzer) threatLocation(t *Threat) (*dsl.File, dsl.Span, []Related) {
+	if t.Symbol != nil {
+		var rel []Related
+		if t.Target != nil {
+			rel = append(rel, Related{File: t.Target.File.Name, Span: t.Target.Decl.IDSpan(), Message: fmt.Sprintf("the threatened %s `%s`", t.Target.Kind, t.Target.ID)})
+		}
+		return t.Symbol.File, t.Symbol.Decl.IDSpan(), rel
+	}
+	s := t.Target
+	var rel []Related
+	if s.Kind == dsl.KindFlow {
+		for _, end := range []*Symbol{s.From, s.To} {
+			if end != nil && end.Boundary != nil {
+				rel = append(rel, Related{File: end.Boundary.File.Name, Span: end.Boundary.Decl.IDSpan(), Message: fmt.Sprintf("`%s` is in boundary `%s` (trust %s)", end.ID, end.Boundary.ID, dsl.TrustLevels[end.Boundary.trust])})
+			}
+		}
+	}
+	if t.FixTarget != nil && t.FixTarget != s {
+		rel = append(rel, Related{File: t.FixTarget.File.Name, Span: t.FixTarget.Decl.IDSpan(), Message: fmt.Sprintf("the control belongs on `%s`", t.FixTarget.ID)})
+	}
+	return s.File, s.Decl.IDSpan(), rel
+}
+
+// strideApplies is STRIDE per element: the categories each kind is subject to.
+func strideApplies(s *Symbol) []string {
+	switch s.Kind {
+	case dsl.KindActor:
+		return []string{"spoofing", "repudiation"}
+	case dsl.KindService:
+		return dsl.StrideCats
+	case dsl.KindStore:
+		if word(s.Decl, "kind") == "log" {
+			return []string{"tampering", "repudiation", "information_disclosure", "denial_of_service"}
+		}
+		return []string{"tampering", "information_disclosure", "denial_of_service"}
+	case dsl.KindFlow:
+		return []string{"tampering", "information_disclosure", "denial_of_service"}
+	}
+	return nil
+}
+
+// coverage reports STRIDE categories no threat or response considered for an element.
+func (a *analyzer) coverage() {
+	for _, list := range [][]*Symbol{a.m.Elements, a.m.Flows} {
+		for _, s := range list {
+			var missing []string
+			for _, c := range strideApplies(s) {
+				if !a.considered[s.ID][c] {
+					missing = append(missing, strings.ReplaceAll(c, "_", " "))
+				}
+			}
+			if len(missing) == 0 {
+				continue
+			}
+			a.add(Finding{Code: "coverage", Level: dsl.SeverityHint, File: s.File.Name, Span: s.Decl.IDSpan(),
+				Message: fmt.Sprintf("STRIDE coverage: no %s threat considered for %s `%s`; declare a threat (or not_applicable) for each, or turn coverage hints off", joinAnd(missing), s.Kind, s.ID)})
+		}
+	}
+}
+
+func joinAnd(s []string) string {
+	switch len(s) {
+	case 0:
+		return ""
+	case 1:
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+// Explain returns Markdown that explains a threat: what, why, severity, state, references.
+func Explain(t *Threat) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s** `%s`\n\n", t.Title, t.ID)
+	if t.Rule != nil {
+		fmt.Fprintf(&b, "Generated by rule `%s` (%s): %s.\n\n", t.Rule.ID, strideName(t.Rule.Stride), t.Rule.Condition)
+		fmt.Fprintf(&b, "- Why it fired: %s\n", t.Why)
+		fmt.Fprintf(&b, "- What clears it: %s. %s\n", t.Rule.Clears, t.Rule.Hint)
+	} else if len(t.Stride) > 0 {
+		names := make([]string, len(t.Stride))
+		for i, s := range t.Stride {
+			names[i] = strideName(s)
+		}
+		fmt.Fprintf(&b, "- STRIDE: %s\n", strings.Join(names, ", "))
+	}
+	fmt.Fprintf(&b, "- Severity: %s\n", t.Rating.Why)
+	fmt.Fprintf(&b, "- State: %s — %s\n", t.State, t.StateWhy)
+	for _, id := range t.CWE {
+		if e, ok := taxonomy.CWE(id); ok {
+			fmt.Fprintf(&b, "- [%s](%s)\n", e.Label(), e.URL())
+		} else {
+			fmt.Fprintf(&b, "- CWE-%d\n", id)
+		}
+	}
+	for _, id := range t.CAPEC {
+		if e, ok := taxonomy.CAPEC(id); ok {
+			fmt.Fprintf(&b, "- [%s](%s)\n", e.Label(), e.URL())
+		} else {
+			fmt.Fprintf(&b, "- CAPEC-%d\n", id)
+		}
+	}
+	return b.String()
+}
+
+func strideName(s string) string {
+	if d, ok := dsl.StrideDoc[s]; ok {
+		name, _, _ := strings.Cut(d, ":")
+		return name
+	}
+	return s
+}

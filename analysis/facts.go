@@ -1,0 +1,352 @@
+package analysis
+
+import (
+	"fmt"
+
+	"github.com/threatls/threatls/dsl"
+)
+
+// Facts derived from the model once, used by the rules.
+
+const (
+	trustUntrusted = 0
+	trustDefault   = 2 // medium: a boundary that does not say
+	trustHigh      = 3
+)
+
+func computeTrust(m *Model) {
+	var trustOf func(s *Symbol, depth int) int
+	trustOf = func(s *Symbol, depth int) int {
+		if v, ok := enumValue(s.Decl, "trust", dsl.TrustLevels); ok {
+			return v
+		}
+		if s.Boundary != nil && depth < 64 {
+			return trustOf(s.Boundary, depth+1)
+		}
+		return trustDefault
+	}
+	for _, b := range m.Boundaries {
+		b.trust = trustOf(b, 0)
+	}
+}
+
+func computeClasses(m *Model) {
+	for _, list := range [][]*Symbol{m.Flows, m.Elements} {
+		for _, s := range list {
+			for _, d := range s.Data {
+				s.maxClass = max(s.maxClass, classOf(d))
+			}
+		}
+	}
+}
+
+// classOf returns the classification rank of a data symbol (internal when not given).
+func classOf(d *Symbol) int {
+	if v, ok := enumValue(d.Decl, "classification", dsl.Classifications); ok {
+		return v
+	}
+	return 1
+}
+
+// enumValue returns the rank of an enum attribute's value in list.
+func enumValue(d *dsl.Decl, key string, list []string) (int, bool) {
+	a := d.Attr(key)
+	if a == nil || len(a.Values) == 0 {
+		return 0, false
+	}
+	r := dsl.Rank(list, a.Values[0].Text)
+	return r, r >= 0
+}
+
+// word returns the first value of an attribute as text, or "".
+func word(d *dsl.Decl, key string) string {
+	a := d.Attr(key)
+	if a == nil || len(a.Values) == 0 {
+		return ""
+	}
+	return a.Values[0].Text
+}
+
+// words returns every value of an attribute.
+func words(d *dsl.Decl, key string) []string {
+	a := d.Attr(key)
+	if a == nil {
+		return nil
+	}
+	out := make([]string, 0, len(a.Values))
+	for _, v := range a.Values {
+		out = append(out, v.Text)
+	}
+	return out
+}
+
+// has reports whether a flag is set (present, and not `false`).
+func has(d *dsl.Decl, key string) bool {
+	a := d.Attr(key)
+	if a == nil {
+		return false
+	}
+	return len(a.Values) == 0 || a.Values[0].Text != "false"
+}
+
+// declaredFalse reports whether a flag is explicitly `false`.
+func declaredFalse(d *dsl.Decl, key string) bool {
+	a := d.Attr(key)
+	return a != nil && len(a.Values) > 0 && a.Values[0].Text == "false"
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// trustOf returns an element's trust rank: its boundary's, untrusted for an actor in no
+// boundary (the internet) unless marked trusted, high for an unplaced service or store.
+func trustOf(s *Symbol) int {
+	if s.Boundary != nil {
+		return s.Boundary.trust
+	}
+	if s.Kind == dsl.KindActor {
+		if has(s.Decl, "trusted") {
+			return trustHigh
+		}
+		return trustUntrusted
+	}
+	return trustHigh
+}
+
+// zoneName describes where an element sits, for explanations.
+func zoneName(s *Symbol) string {
+	if s.Boundary != nil {
+		return fmt.Sprintf("boundary `%s` (trust %s)", s.Boundary.ID, dsl.TrustLevels[s.Boundary.trust])
+	}
+	if s.Kind == dsl.KindActor && !has(s.Decl, "trusted") {
+		return "no boundary (an actor outside every boundary counts as the internet)"
+	}
+	return "no boundary"
+}
+
+// crosses reports whether a flow crosses a trust boundary: its ends sit in different
+// zones (an untrusted actor outside every boundary is on the internet).
+func crosses(f *Symbol) bool {
+	if f.From == nil || f.To == nil {
+		return false
+	}
+	return zoneKey(f.From) != zoneKey(f.To)
+}
+
+var internetZone = &Symbol{ID: "internet"}
+
+func zoneKey(s *Symbol) *Symbol {
+	if s.Boundary == nil && s.Kind == dsl.KindActor && !has(s.Decl, "trusted") {
+		return internetZone
+	}
+	return s.Boundary
+}
+
+// direction is one direction of a flow: a two-way flow has two.
+type direction struct {
+	flow     *Symbol
+	src, dst *Symbol
+}
+
+func directions(f *Symbol) []direction {
+	if f.From == nil || f.To == nil {
+		return nil
+	}
+	ds := []direction{{f, f.From, f.To}}
+	if f.Decl.Arrow == "<->" {
+		ds = append(ds, direction{f, f.To, f.From})
+	}
+	return ds
+}
+
+// inboundUntrusted reports whether data moves from a less trusted sender into the receiver:
+// the sender is an untrusted actor or sits in a less trusted boundary.
+func (d direction) inboundUntrusted() bool {
+	if d.src.Kind == dsl.KindActor && !has(d.src.Decl, "trusted") {
+		return true
+	}
+	return trustOf(d.src) < trustOf(d.dst)
+}
+
+// exposure is the likelihood driver of a direction: high from the internet, medium from a
+// less trusted zone, low otherwise.
+func (d direction) exposure() (level int, why string) {
+	switch {
+	case trustOf(d.src) == trustUntrusted:
+		return levelHigh, fmt.Sprintf("the sender `%s` is in %s", d.src.ID, zoneName(d.src))
+	case d.inboundUntrusted():
+		return levelMedium, fmt.Sprintf("the sender `%s` is less trusted than `%s`", d.src.ID, d.dst.ID)
+	}
+	return levelLow, fmt.Sprintf("`%s` and `%s` are equally trusted", d.src.ID, d.dst.ID)
+}
+
+// untrustedInputs returns the inbound directions into s that come from less trusted senders.
+func untrustedInputs(s *Symbol) []direction {
+	var out []direction
+	for _, f := range s.Inbound {
+		for _, d := range directions(f) {
+			if d.dst == s && d.inboundUntrusted() {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+// elementExposure is the likelihood driver of an element rule: the highest exposure of its
+// inbound flows, high when it is declared internet_facing.
+func elementExposure(s *Symbol) (int, string) {
+	if has(s.Decl, "internet_facing") {
+		return levelHigh, fmt.Sprintf("`%s` is internet_facing", s.ID)
+	}
+	best, why := levelLow, fmt.Sprintf("no less trusted sender reaches `%s`", s.ID)
+	for _, f := range s.Inbound {
+		for _, d := range directions(f) {
+			if d.dst != s {
+				continue
+			}
+			if l, w := d.exposure(); l > best {
+				best, why = l, w
+			}
+		}
+	}
+	return best, why
+}
+
+// internetFacing reports whether s is reachable from the internet.
+func internetFacing(s *Symbol) bool {
+	if has(s.Decl, "internet_facing") {
+		return true
+	}
+	for _, f := range s.Inbound {
+		for _, d := range directions(f) {
+			if d.dst == s && trustOf(d.src) == trustUntrusted {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dataOf returns the data an element is involved with: what it handles or stores, and what
+// its flows carry.
+func dataOf(s *Symbol) []*Symbol {
+	seen := map[*Symbol]bool{}
+	var out []*Symbol
+	add := func(ds []*Symbol) {
+		for _, d := range ds {
+			if !seen[d] {
+				seen[d] = true
+				out = append(out, d)
+			}
+		}
+	}
+	add(s.Data)
+	for _, f := range s.Inbound {
+		add(f.Data)
+	}
+	for _, f := range s.Outbound {
+		add(f.Data)
+	}
+	return out
+}
+
+// highImpactTags raise the impact of data to high whatever its classification.
+var highImpactTags = []string{"credential", "key", "secret", "financial", "health"}
+
+// impactOf computes the impact of losing the confidentiality of some data: the highest
+// classification (public, internal: low; confidential: medium; restricted: high), raised to
+// high by sensitive tags.
+func impactOf(data []*Symbol) (int, string) {
+	if len(data) == 0 {
+		return levelLow, "no data is declared (assumed low)"
+	}
+	best, why := -1, ""
+	for _, d := range data {
+		c := classOf(d)
+		l := levelLow
+		if c == 2 {
+			l = levelMedium
+		} else if c == 3 {
+			l = levelHigh
+		}
+		w := fmt.Sprintf("`%s` is %s", d.ID, dsl.Classifications[c])
+		for _, t := range words(d.Decl, "tags") {
+			if contains(highImpactTags, t) && l < levelHigh {
+				l, w = levelHigh, fmt.Sprintf("`%s` is tagged %s", d.ID, t)
+			}
+		}
+		if l > best {
+			best, why = l, w
+		}
+	}
+	return best, why
+}
+
+// integrityImpact is the impact of losing the integrity of some data.
+func integrityImpact(data []*Symbol) (int, string) {
+	best, why := levelLow, "no data with an integrity rating (assumed low)"
+	for _, d := range data {
+		if v, ok := enumValue(d.Decl, "integrity", dsl.Criticality); ok {
+			l := min(v, levelHigh)
+			if l > best || why == "" {
+				best, why = l, fmt.Sprintf("`%s` has integrity %s", d.ID, dsl.Criticality[v])
+			}
+		}
+	}
+	if best == levelLow {
+		if l, w := impactOf(data); l > best {
+			return l, w
+		}
+	}
+	return best, why
+}
+
+// availabilityImpact is the impact of an element being unavailable.
+func availabilityImpact(s *Symbol) (int, string) {
+	if v, ok := enumValue(s.Decl, "availability", dsl.Criticality); ok {
+		return min(v, levelHigh), fmt.Sprintf("`%s` has availability %s", s.ID, dsl.Criticality[v])
+	}
+	for _, d := range dataOf(s) {
+		if v, ok := enumValue(d.Decl, "availability", dsl.Criticality); ok && v >= 2 {
+			return min(v, levelHigh), fmt.Sprintf("`%s` has availability %s", d.ID, dsl.Criticality[v])
+		}
+	}
+	return levelMedium, fmt.Sprintf("`%s` declares no availability (assumed medium)", s.ID)
+}
+
+func dataTagged(data []*Symbol, tags ...string) *Symbol {
+	for _, d := range data {
+		for _, t := range words(d.Decl, "tags") {
+			if contains(tags, t) {
+				return d
+			}
+		}
+	}
+	return nil
+}
+
+func maxClassRank(data []*Symbol) int {
+	best := -1
+	for _, d := range data {
+		best = max(best, classOf(d))
+	}
+	return best
+}
+
+// clearance returns the lowest clearance of the element's boundary chain, or -1.
+func clearance(s *Symbol) (int, *Symbol) {
+	best, by := -1, (*Symbol)(nil)
+	for b, n := s.Boundary, 0; b != nil && n < 64; b, n = b.Boundary, n+1 {
+		if v, ok := enumValue(b.Decl, "clearance", dsl.Classifications); ok && (best < 0 || v < best) {
+			best, by = v, b
+		}
+	}
+	return best, by
+}

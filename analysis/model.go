@@ -1,0 +1,458 @@
+// Package analysis turns the parsed files of one model into a resolved model, runs the rule
+// catalog over it, works out each threat's state and risk, and reports findings. It knows
+// nothing of editors or the command line: both call Analyze and so always agree.
+package analysis
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/threatls/threatls/dsl"
+)
+
+// Symbol is a declaration other declarations can name: a boundary, data, an element
+// (actor, service, store), a flow, a threat or a mitigation.
+type Symbol struct {
+	ID   string
+	Kind dsl.Kind
+	Decl *dsl.Decl
+	File *dsl.File
+
+	// Boundary is the innermost boundary holding the element or boundary, or nil.
+	Boundary *Symbol
+	// From and To are a flow's endpoints (nil when unresolved).
+	From, To *Symbol
+	// Inbound and Outbound are the flows into and out of an element; a two-way flow is in
+	// both lists of both ends.
+	Inbound, Outbound []*Symbol
+	// Data is what a flow carries, a service handles or a store stores.
+	Data []*Symbol
+
+	model    *Model
+	trust    int // boundaries: effective trust rank
+	maxClass int // highest classification rank of the data involved, -1 when none
+}
+
+// Title returns the declaration's title, or its id.
+func (s *Symbol) Title() string {
+	if t := s.Decl.TitleText(); t != "" {
+		return t
+	}
+	return s.ID
+}
+
+// Reference is a place in a file that names a symbol (or a threat id).
+type Reference struct {
+	File *dsl.File
+	Span dsl.Span
+	// Attr is the attribute holding the reference ("in", "carries", ...) or "header" for a
+	// flow's endpoints and a response's target.
+	Attr string
+	// Target is the symbol named, nil when the reference does not resolve to a declaration
+	// (a generated threat id, or an unknown id).
+	Target *Symbol
+	// Text is the reference as written, canonicalised (`rule@a->b`).
+	Text string
+	// Decl is the declaration holding the reference.
+	Decl *dsl.Decl
+}
+
+// Model is the resolved model of all files under one root.
+type Model struct {
+	Files   []*dsl.File
+	Symbols map[string]*Symbol
+	// Ordered lists, in file then text order.
+	Boundaries, Data, Elements, Flows, Threats, Mitigations []*Symbol
+	// Responses are accept, transfer and not_applicable declarations.
+	Responses []*Response
+	Refs      []Reference
+	// ModelDecl is the model declaration, if any.
+	ModelDecl *dsl.Decl
+
+	flowsByEnds map[string][]*Symbol
+}
+
+// Response is an accept, transfer or not_applicable declaration.
+type Response struct {
+	Decl *dsl.Decl
+	File *dsl.File
+	// ThreatID is the canonical id of the threat it answers.
+	ThreatID string
+}
+
+// SymbolAt returns the symbol declared or referenced at offset off of file, and the span of
+// its name there.
+func (m *Model) SymbolAt(file *dsl.File, off int) (*Symbol, dsl.Span, bool) {
+	for _, r := range m.Refs {
+		if r.File == file && r.Target != nil && r.Span.Contains(off) {
+			return r.Target, r.Span, true
+		}
+	}
+	for _, s := range m.Symbols {
+		if s.File == file && s.Decl.IDSpan().Contains(off) {
+			return s, s.Decl.IDSpan(), true
+		}
+	}
+	return nil, dsl.Span{}, false
+}
+
+// ReferencesTo returns every reference to the symbol with the given id.
+func (m *Model) ReferencesTo(id string) []Reference {
+	var out []Reference
+	for _, r := range m.Refs {
+		if r.Target != nil && r.Target.ID == id {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// FlowBetween returns the flows from one element id to another.
+func (m *Model) FlowBetween(from, to string) []*Symbol { return m.flowsByEnds[from+"->"+to] }
+
+type builder struct {
+	m     *Model
+	out   *[]Finding
+	seen  map[string]*Symbol
+	today string
+}
+
+func (b *builder) report(f Finding) { *b.out = append(*b.out, f) }
+
+func (b *builder) errorAt(file *dsl.File, span dsl.Span, code, format string, args ...any) {
+	b.report(Finding{Code: code, Level: dsl.SeverityError, File: file.Name, Span: span, Message: fmt.Sprintf(format, args...)})
+}
+
+func buildModel(files []*dsl.File, out *[]Finding) *Model {
+	m := &Model{Files: files, Symbols: map[string]*Symbol{}, flowsByEnds: map[string][]*Symbol{}}
+	b := &builder{m: m, out: out}
+	// Declare every symbol first, so references may point forward and across files.
+	for _, f := range files {
+		f.Walk(func(d *dsl.Decl) { b.declare(f, d) })
+	}
+	for _, s := range m.Boundaries {
+		b.resolveBoundary(s)
+	}
+	for _, list := range [][]*Symbol{m.Elements, m.Flows} {
+		for _, s := range list {
+			b.resolveElement(s)
+		}
+	}
+	for _, s := range m.Threats {
+		b.resolveRefs(s.File, s.Decl, "on")
+	}
+	for _, s := range m.Mitigations {
+		b.resolveThreatRefs(s.File, s.Decl)
+	}
+	for _, r := range m.Responses {
+		b.recordThreatRef(r.File, r.Decl, r.Decl.Target, "header")
+	}
+	computeTrust(m)
+	computeClasses(m)
+	return m
+}
+
+func (b *builder) declare(f *dsl.File, d *dsl.Decl) {
+	m := b.m
+	switch {
+	case d.Kind == dsl.KindModel:
+		if m.ModelDecl != nil {
+			b.report(Finding{Code: "duplicate-model", Level: dsl.SeverityWarning, File: f.Name, Span: d.KindSpan,
+				Message: "the model is declared more than once; keep one `model` declaration per model root"})
+			return
+		}
+		m.ModelDecl = d
+		return
+	case d.Kind.IsResponse():
+		if d.Target != nil {
+			m.Responses = append(m.Responses, &Response{Decl: d, File: f, ThreatID: d.Target.String()})
+		}
+		return
+	}
+	id := d.ID()
+	if id == "" {
+		return
+	}
+	s := &Symbol{ID: id, Kind: d.Kind, Decl: d, File: f, maxClass: -1, model: m}
+	if prev, dup := m.Symbols[id]; dup {
+		pl, pc := prev.File.Lines.Position(prev.Decl.IDSpan().Start)
+		line, col := f.Lines.Position(d.IDSpan().Start)
+		b.report(Finding{Code: "duplicate-id", Level: dsl.SeverityError, File: f.Name, Span: d.IDSpan(),
+			Message: fmt.Sprintf("`%s` is already declared as a %s at %s:%d:%d; ids are shared by every file of the model, so rename one", id, prev.Kind, prev.File.Name, pl, pc),
+			Related: []Related{{File: prev.File.Name, Span: prev.Decl.IDSpan(), Message: "first declared here"}}})
+		b.report(Finding{Code: "duplicate-id", Level: dsl.SeverityError, File: prev.File.Name, Span: prev.Decl.IDSpan(),
+			Message: fmt.Sprintf("`%s` is declared again as a %s at %s:%d:%d; ids are shared by every file of the model, so rename one", id, d.Kind, f.Name, line, col),
+			Related: []Related{{File: f.Name, Span: d.IDSpan(), Message: "declared again here"}}})
+		return
+	}
+	m.Symbols[id] = s
+	switch d.Kind {
+	case dsl.KindBoundary:
+		m.Boundaries = append(m.Boundaries, s)
+	case dsl.KindData:
+		m.Data = append(m.Data, s)
+	case dsl.KindActor, dsl.KindService, dsl.KindStore:
+		m.Elements = append(m.Elements, s)
+	case dsl.KindFlow:
+		m.Flows = append(m.Flows, s)
+	case dsl.KindThreat:
+		m.Threats = append(m.Threats, s)
+	case dsl.KindMitigation:
+		m.Mitigations = append(m.Mitigations, s)
+	}
+}
+
+// lookup resolves an id to a symbol of one of the wanted kinds, reporting unknown ids and
+// wrong kinds with a suggestion.
+func (b *builder) lookup(file *dsl.File, span dsl.Span, id, attr string, want []dsl.Kind) *Symbol {
+	s, ok := b.m.Symbols[id]
+	if ok {
+		for _, k := range want {
+			if s.Kind == k {
+				return s
+			}
+		}
+		b.errorAt(file, span, "wrong-kind", "`%s` expects %s; `%s` is a %s", attr, kindList(want), id, s.Kind)
+		return nil
+	}
+	var candidates []string
+	for cid, c := range b.m.Symbols {
+		for _, k := range want {
+			if c.Kind == k {
+				candidates = append(candidates, cid)
+			}
+		}
+	}
+	sort.Strings(candidates)
+	msg := fmt.Sprintf("unknown %s `%s`", kindList(want), id)
+	if sug := dsl.Suggest(id, candidates); sug != "" {
+		msg += fmt.Sprintf(": did you mean `%s`?", sug)
+	} else if len(candidates) == 0 {
+		msg += fmt.Sprintf(": no %s is declared in this model", kindList(want))
+	} else {
+		msg += ": declare it, or name one of " + strings.Join(clipList(candidates, 6), ", ")
+	}
+	b.report(Finding{Code: "unknown-ref", Level: dsl.SeverityError, File: file.Name, Span: span, Message: msg})
+	return nil
+}
+
+func clipList(s []string, n int) []string {
+	quoted := make([]string, 0, n+1)
+	for i, v := range s {
+		if i == n {
+			quoted = append(quoted, "...")
+			break
+		}
+		quoted = append(quoted, "`"+v+"`")
+	}
+	return quoted
+}
+
+func kindList(ks []dsl.Kind) string {
+	if len(ks) == 4 && ks[0] == dsl.KindActor {
+		return "an element or flow"
+	}
+	parts := make([]string, len(ks))
+	for i, k := range ks {
+		parts[i] = string(k)
+	}
+	art := "a "
+	if len(parts) > 0 && strings.ContainsAny(parts[0][:1], "aeiou") {
+		art = "an "
+	}
+	return art + strings.Join(parts, " or ")
+}
+
+func (b *builder) addRef(file *dsl.File, d *dsl.Decl, span dsl.Span, attr, text string, target *Symbol) {
+	b.m.Refs = append(b.m.Refs, Reference{File: file, Span: span, Attr: attr, Target: target, Text: text, Decl: d})
+}
+
+// resolveIdent resolves a plain identifier value of attribute attr.
+func (b *builder) resolveIdent(file *dsl.File, d *dsl.Decl, id *dsl.Ident, attr string, want []dsl.Kind) *Symbol {
+	s := b.lookup(file, id.Span, id.Name, attr, want)
+	b.addRef(file, d, id.Span, attr, id.Name, s)
+	return s
+}
+
+func (b *builder) resolveBoundary(s *Symbol) {
+	d := s.Decl
+	if d.Parent != nil && d.Parent.Kind == dsl.KindBoundary {
+		s.Boundary = b.m.Symbols[d.Parent.ID()]
+	}
+	if a := d.Attr("in"); a != nil {
+		for _, v := range a.Values {
+			if v.Ref == nil || v.Ref.To != nil || v.Ref.Rule != nil {
+				continue
+			}
+			if p := b.resolveIdent(s.File, d, v.Ref.From, "in", []dsl.Kind{dsl.KindBoundary}); p != nil {
+				s.Boundary = p
+			}
+		}
+	}
+	// A boundary inside itself would make nesting endless.
+	seen := map[*Symbol]bool{s: true}
+	for p := s.Boundary; p != nil; p = p.Boundary {
+		if seen[p] {
+			b.errorAt(s.File, d.IDSpan(), "boundary-cycle", "boundary `%s` is nested inside itself through `in`; boundaries must form a tree", s.ID)
+			s.Boundary = nil
+			return
+		}
+		seen[p] = true
+	}
+}
+
+var elementKinds = []dsl.Kind{dsl.KindActor, dsl.KindService, dsl.KindStore}
+var targetKinds = []dsl.Kind{dsl.KindActor, dsl.KindService, dsl.KindStore, dsl.KindFlow}
+
+func (b *builder) resolveElement(s *Symbol) {
+	d := s.Decl
+	if d.Parent != nil && d.Parent.Kind == dsl.KindBoundary {
+		s.Boundary = b.m.Symbols[d.Parent.ID()]
+	}
+	if s.Kind == dsl.KindFlow {
+		if d.From != nil {
+			s.From = b.resolveIdent(s.File, d, d.From, "flow", elementKinds)
+		}
+		if d.To != nil {
+			s.To = b.resolveIdent(s.File, d, d.To, "flow", elementKinds)
+		}
+		if s.From != nil && s.To != nil {
+			if s.From == s.To {
+				b.report(Finding{Code: "self-flow", Level: dsl.SeverityWarning, File: s.File.Name, Span: d.IDSpan(),
+					Message: fmt.Sprintf("flow from `%s` to itself: a flow connects two different elements", s.From.ID)})
+			}
+			s.From.Outbound = append(s.From.Outbound, s)
+			s.To.Inbound = append(s.To.Inbound, s)
+			if d.Arrow == "<->" {
+				s.To.Outbound = append(s.To.Outbound, s)
+				s.From.Inbound = append(s.From.Inbound, s)
+			}
+			key := s.From.ID + "->" + s.To.ID
+			b.m.flowsByEnds[key] = append(b.m.flowsByEnds[key], s)
+			if d.Arrow == "<->" {
+				rkey := s.To.ID + "->" + s.From.ID
+				b.m.flowsByEnds[rkey] = append(b.m.flowsByEnds[rkey], s)
+			}
+		}
+	}
+	for _, a := range d.Attrs {
+		spec, ok := dsl.LookupAttribute(d.Kind, a.Key.Name)
+		if !ok || spec.Type != dsl.TypeRef {
+			continue
+		}
+		for _, v := range a.Values {
+			if v.Ref == nil || v.Ref.To != nil || v.Ref.Rule != nil {
+				if v.Ref != nil {
+					b.errorAt(s.File, v.Span, "wrong-kind", "`%s` expects %s id, not `%s`", a.Key.Name, kindList(spec.RefKinds), v.Text)
+				}
+				continue
+			}
+			t := b.resolveIdent(s.File, d, v.Ref.From, a.Key.Name, spec.RefKinds)
+			if t == nil {
+				continue
+			}
+			if a.Key.Name == "in" {
+				if s.Boundary != nil && d.Parent != nil && s.Boundary != t {
+					b.errorAt(s.File, v.Span, "conflicting-boundary", "`%s` is declared inside boundary `%s` but says `in %s`; keep one", s.ID, s.Boundary.ID, t.ID)
+					continue
+				}
+				s.Boundary = t
+			} else {
+				s.Data = append(s.Data, t)
+			}
+		}
+	}
+}
+
+// resolveRefs resolves `on` references of a threat: an element, a flow by id, or a flow by
+// its endpoints.
+func (b *builder) resolveRefs(file *dsl.File, d *dsl.Decl, attr string) {
+	a := d.Attr(attr)
+	if a == nil {
+		return
+	}
+	for _, v := range a.Values {
+		if v.Ref == nil {
+			continue
+		}
+		r := v.Ref
+		if r.Rule != nil {
+			b.errorAt(file, v.Span, "wrong-kind", "`on` names an element or flow, not a threat id like `%s`", r.String())
+			continue
+		}
+		if r.To == nil {
+			b.resolveIdent(file, d, r.From, attr, targetKinds)
+			continue
+		}
+		b.addRef(file, d, r.From.Span, attr, r.From.Name, b.lookup(file, r.From.Span, r.From.Name, attr, elementKinds))
+		b.addRef(file, d, r.To.Span, attr, r.To.Name, b.lookup(file, r.To.Span, r.To.Name, attr, elementKinds))
+		if f := b.flowByRef(r); f != nil {
+			b.addRef(file, d, r.Span, attr, f.ID, f)
+		} else if b.m.Symbols[r.From.Name] != nil && b.m.Symbols[r.To.Name] != nil {
+			b.errorAt(file, v.Span, "unknown-ref", "no flow `%s`: declare `flow %s %s %s { ... }`", r.String(), r.From.Name, r.Arrow, r.To.Name)
+		}
+	}
+}
+
+// flowByRef finds the flow a reference `a -> b` names: by id, or by its endpoints when
+// exactly one flow joins them.
+func (b *builder) flowByRef(r *dsl.Ref) *Symbol {
+	if s := b.m.Symbols[r.Target()]; s != nil && s.Kind == dsl.KindFlow {
+		return s
+	}
+	fl := b.m.flowsByEnds[r.From.Name+"->"+r.To.Name]
+	if len(fl) == 1 {
+		return fl[0]
+	}
+	return nil
+}
+
+func (b *builder) resolveThreatRefs(file *dsl.File, d *dsl.Decl) {
+	a := d.Attr("mitigates")
+	if a == nil {
+		return
+	}
+	for _, v := range a.Values {
+		if v.Ref != nil {
+			b.recordThreatRef(file, d, v.Ref, "mitigates")
+		}
+	}
+}
+
+// recordThreatRef records a reference to a threat id: a declared threat, or a generated
+// one (checked later, once the rules have run). Parts of a generated id that name
+// elements are references to those elements.
+func (b *builder) recordThreatRef(file *dsl.File, d *dsl.Decl, r *dsl.Ref, attr string) {
+	if r == nil || r.From == nil {
+		return
+	}
+	if r.Rule == nil && r.To == nil {
+		s := b.m.Symbols[r.From.Name]
+		if s != nil && s.Kind != dsl.KindThreat {
+			b.errorAt(file, r.Span, "wrong-kind", "`%s` expects a threat; `%s` is a %s (a generated threat's id is `RULE@%s`)", attrWord(attr, d), s.ID, s.Kind, s.ID)
+			s = nil
+		}
+		b.addRef(file, d, r.Span, attr, r.From.Name, s)
+		return
+	}
+	b.addRef(file, d, r.Span, attr, r.String(), nil)
+	if r.To == nil {
+		if s := b.m.Symbols[r.From.Name]; s != nil {
+			b.addRef(file, d, r.From.Span, attr, s.ID, s)
+		}
+		return
+	}
+	for _, id := range []*dsl.Ident{r.From, r.To} {
+		if s := b.m.Symbols[id.Name]; s != nil {
+			b.addRef(file, d, id.Span, attr, s.ID, s)
+		}
+	}
+}
+
+func attrWord(attr string, d *dsl.Decl) string {
+	if attr == "header" {
+		return string(d.Kind)
+	}
+	return attr
+}

@@ -1,0 +1,770 @@
+package analysis
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/threatls/threatls/dsl"
+)
+
+// Rule is one entry of the built-in catalog: a structural condition on the model plus a
+// missing control. When the condition holds and the control is absent, the rule generates
+// a threat with the stable id `RULE@target`.
+type Rule struct {
+	ID    string
+	Title string
+	// Stride is the rule's STRIDE category.
+	Stride string
+	// Subjects are the kinds of declaration the rule looks at (service, store, actor, flow).
+	Subjects []dsl.Kind
+	// Condition says in words when the rule fires.
+	Condition string
+	// Clears names the control that stops it.
+	Clears string
+	// Hint is a one-line mitigation hint.
+	Hint       string
+	CWE, CAPEC []int
+	// Fix is the model change that clears the rule, when one attribute does.
+	Fix *Fix
+	// OptIn rules run only when enabled.
+	OptIn bool
+
+	eval func(s *Symbol) *hit
+}
+
+// Fix is a model change that clears a generated threat: set Attr (with Value, if any) on
+// the declaration Fix.On names ("self", "source" or "target" of a flow).
+type Fix struct {
+	On    string
+	Attr  string
+	Value string
+}
+
+// hit is a rule's verdict on one subject whose structural condition holds.
+type hit struct {
+	cleared bool   // the clearing control is declared: mitigated by design
+	why     string // why the condition holds
+	rating  Rating
+	// fixTarget is the declaration the fix applies to.
+	fixTarget *Symbol
+}
+
+func fires(why string, r Rating, fixOn *Symbol) *hit {
+	return &hit{why: why, rating: r, fixTarget: fixOn}
+}
+
+func clearedBy(why string) *hit { return &hit{cleared: true, why: why} }
+
+// when returns a hit that is cleared when control is true.
+func when(control bool, controlWhy string, why string, r Rating, fixOn *Symbol) *hit {
+	if control {
+		return clearedBy(controlWhy)
+	}
+	return fires(why, r, fixOn)
+}
+
+// eachDirection evaluates fn on each direction of a flow and returns the first firing hit,
+// else the first cleared one.
+func eachDirection(fn func(d direction) *hit) func(*Symbol) *hit {
+	return func(f *Symbol) *hit {
+		var cleared *hit
+		for _, d := range directions(f) {
+			h := fn(d)
+			if h == nil {
+				continue
+			}
+			if !h.cleared {
+				return h
+			}
+			if cleared == nil {
+				cleared = h
+			}
+		}
+		return cleared
+	}
+}
+
+func flowLikelihood(d direction, shift int) (int, string) {
+	l, why := d.exposure()
+	if shift < 0 && l > levelLow {
+		why += "; lowered one step as the attack needs a network position or the victim's help"
+	}
+	return clampLevel(l + shift), why
+}
+
+func elementLikelihood(s *Symbol, shift int) (int, string) {
+	l, why := elementExposure(s)
+	return clampLevel(l + shift), why
+}
+
+func classImpact(data []*Symbol) (int, string) { return impactOf(data) }
+
+func fixed(level int, why string) (int, string) { return level, why }
+
+func isStoreKind(s *Symbol, kinds ...string) bool {
+	return s != nil && s.Kind == dsl.KindStore && contains(kinds, word(s.Decl, "kind"))
+}
+
+func isService(s *Symbol) bool { return s != nil && s.Kind == dsl.KindService }
+
+func senderIsHuman(d direction) bool {
+	return d.src.Kind == dsl.KindActor && (has(d.src.Decl, "human") || contains([]string{"user", "browser", "mobile", "admin"}, word(d.src.Decl, "kind")))
+}
+
+func authMethod(f *Symbol) (string, bool) {
+	a := f.Decl.Attr("authenticated")
+	if a == nil || (len(a.Values) > 0 && a.Values[0].Text == "false") {
+		return "", false
+	}
+	if len(a.Values) == 0 {
+		return "", true
+	}
+	return a.Values[0].Text, true
+}
+
+func authzMethod(f *Symbol) (string, bool) {
+	a := f.Decl.Attr("authorized")
+	if a == nil || (len(a.Values) > 0 && a.Values[0].Text == "false") {
+		return "", false
+	}
+	if len(a.Values) == 0 {
+		return "", true
+	}
+	return a.Values[0].Text, true
+}
+
+// Catalog returns the built-in rules, sorted by STRIDE category then id.
+func Catalog() []*Rule {
+	rules := []*Rule{
+		// Spoofing
+		{ID: "unauthenticated-entry", Title: "Unauthenticated entry from a less trusted zone", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a flow from a less trusted sender into a service or store that handles internal or more sensitive data is not authenticated",
+			Clears:    "`authenticated` on the flow", Hint: "Authenticate the caller (OIDC/OAuth2 tokens, mTLS, signed requests).",
+			CWE: []int{306, 287}, CAPEC: []int{115, 151}, Fix: &Fix{On: "self", Attr: "authenticated"},
+			eval: eachDirection(func(d direction) *hit {
+				if d.dst.Kind == dsl.KindActor || !d.inboundUntrusted() {
+					return nil
+				}
+				data := dataOf(d.dst)
+				if len(data) > 0 && maxClassRank(data) < 1 {
+					return nil
+				}
+				_, ok := authMethod(d.flow)
+				l, lw := flowLikelihood(d, 0)
+				i, iw := classImpact(data)
+				return when(ok, "the flow is authenticated", fmt.Sprintf("`%s` accepts unauthenticated requests from `%s` (%s)", d.dst.ID, d.src.ID, zoneName(d.src)), rate(l, lw, i, iw), d.flow)
+			})},
+		{ID: "single-factor-human-login", Title: "Human login with a single factor", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a person logs in with a password or session over a flow to an element with confidential data (or an admin flow) without MFA",
+			Clears:    "`mfa` on the flow", Hint: "Require a second factor (phishing-resistant for administrators), or single sign-on through an identity provider with MFA.",
+			CWE: []int{308, 1390}, CAPEC: []int{600, 49}, Fix: &Fix{On: "self", Attr: "mfa"},
+			eval: eachDirection(func(d direction) *hit {
+				m, ok := authMethod(d.flow)
+				if !senderIsHuman(d) || !ok || (m != "password" && m != "session") {
+					return nil
+				}
+				data := dataOf(d.dst)
+				if maxClassRank(data) < 2 && word(d.flow.Decl, "purpose") != "admin" {
+					return nil
+				}
+				l, lw := flowLikelihood(d, -1)
+				i, iw := classImpact(data)
+				return when(has(d.flow.Decl, "mfa"), "the flow requires mfa", fmt.Sprintf("`%s` logs in to `%s` with %s only", d.src.ID, d.dst.ID, m), rate(l, lw, i, iw), d.flow)
+			})},
+		{ID: "no-brute-force-protection", Title: "Password login without brute-force protection", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindService},
+			Condition: "a service receives password logins and does not throttle failed attempts",
+			Clears:    "`login_throttling` on the service", Hint: "Throttle and lock out repeated failures, check breached passwords, offer MFA.",
+			CWE: []int{307, 521}, CAPEC: []int{49, 565}, Fix: &Fix{On: "self", Attr: "login_throttling"},
+			eval: func(s *Symbol) *hit {
+				for _, f := range s.Inbound {
+					if m, ok := authMethod(f); ok && m == "password" {
+						l, lw := elementLikelihood(s, 0)
+						i, iw := classImpact(dataOf(s))
+						return when(has(s.Decl, "login_throttling"), "the service declares login_throttling", fmt.Sprintf("flow `%s` logs in to `%s` with a password", f.ID, s.ID), rate(l, lw, i, iw), s)
+					}
+				}
+				return nil
+			}},
+		{ID: "unverified-server-identity", Title: "Server identity not verified across a boundary", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a flow crosses a trust boundary without an encrypted channel that verifies the server's identity",
+			Clears:    "`encrypted` on the flow (TLS with certificate and host-name checks)", Hint: "Use TLS or mTLS with certificate and host-name validation; never disable verification.",
+			CWE: []int{295, 297}, CAPEC: []int{94}, Fix: &Fix{On: "self", Attr: "encrypted"},
+			eval: eachDirection(func(d direction) *hit {
+				if !crosses(d.flow) || d.src.Kind == dsl.KindActor && d.dst.Kind == dsl.KindActor {
+					return nil
+				}
+				if d.dst.Kind == dsl.KindActor && d.src.Kind != dsl.KindActor {
+					// The service is the client here: it must verify the remote server.
+				} else if d != directions(d.flow)[0] {
+					return nil
+				}
+				l, lw := flowLikelihood(d, -1)
+				i, iw := classImpact(d.flow.Data)
+				return when(has(d.flow.Decl, "encrypted"), "the flow is encrypted", fmt.Sprintf("the flow crosses from %s to %s", zoneName(d.src), zoneName(d.dst)), rate(l, lw, i, iw), d.flow)
+			})},
+		{ID: "session-token-theft", Title: "Session token exposed to theft", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a flow authenticated by session is not encrypted, or the receiving service's cookies are not secured",
+			Clears:    "`encrypted` on the flow and `secure_cookies` on the service", Hint: "TLS everywhere; Secure, HttpOnly, SameSite cookies; short session timeouts.",
+			CWE: []int{614, 1004, 319}, CAPEC: []int{593, 102}, Fix: &Fix{On: "target", Attr: "secure_cookies"},
+			eval: eachDirection(func(d direction) *hit {
+				if m, ok := authMethod(d.flow); !ok || m != "session" || !isService(d.dst) {
+					return nil
+				}
+				l, lw := flowLikelihood(d, -1)
+				i, iw := classImpact(dataOf(d.dst))
+				enc := has(d.flow.Decl, "encrypted")
+				why := fmt.Sprintf("`%s` keeps a session for `%s`", d.dst.ID, d.src.ID)
+				if !enc {
+					return fires(why+" over an unencrypted flow", rate(l, lw, i, iw), d.flow)
+				}
+				return when(has(d.dst.Decl, "secure_cookies"), "the flow is encrypted and the service sets secure_cookies", why+" without secure_cookies", rate(l, lw, i, iw), d.dst)
+			})},
+		{ID: "cross-site-request-forgery", Title: "Cross-site request forgery", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a browser reaches a service with a session and the service has no CSRF protection",
+			Clears:    "`csrf_protection` on the service", Hint: "Synchronizer or double-submit tokens, SameSite cookies, origin checks.",
+			CWE: []int{352, 1275}, CAPEC: []int{62}, Fix: &Fix{On: "target", Attr: "csrf_protection"},
+			eval: eachDirection(func(d direction) *hit {
+				m, ok := authMethod(d.flow)
+				if !ok || m != "session" || word(d.src.Decl, "kind") != "browser" || !isService(d.dst) {
+					return nil
+				}
+				l, lw := flowLikelihood(d, -1)
+				i, iw := classImpact(dataOf(d.dst))
+				return when(has(d.dst.Decl, "csrf_protection"), "the service declares csrf_protection", fmt.Sprintf("browser `%s` sends session-authenticated requests to `%s`", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.dst)
+			})},
+		{ID: "spoofable-data-source", Title: "Data from an external system can be forged", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "an external system (service or partner actor) sends data that is neither authenticated nor signed",
+			Clears:    "`signed` or `authenticated` on the flow", Hint: "Sign messages (HMAC, JWS) or use mTLS; check replay windows.",
+			CWE: []int{345, 290}, CAPEC: []int{194, 148}, Fix: &Fix{On: "self", Attr: "signed"},
+			eval: eachDirection(func(d direction) *hit {
+				k := word(d.src.Decl, "kind")
+				if d.src.Kind != dsl.KindActor || (k != "service" && k != "partner") || has(d.src.Decl, "trusted") {
+					return nil
+				}
+				_, auth := authMethod(d.flow)
+				l, lw := flowLikelihood(d, 0)
+				i, iw := integrityImpact(d.flow.Data)
+				return when(auth || has(d.flow.Decl, "signed"), "the flow is authenticated or signed", fmt.Sprintf("external `%s` sends data to `%s`", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.flow)
+			})},
+
+		// Tampering
+		{ID: "unprotected-flow-integrity", Title: "Flow across a boundary can be modified in transit", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a flow crosses a trust boundary and is neither encrypted nor signed",
+			Clears:    "`encrypted` or `signed` on the flow", Hint: "TLS or mTLS, or message signatures for store-and-forward paths.",
+			CWE: []int{345, 353}, CAPEC: []int{94, 384}, Fix: &Fix{On: "self", Attr: "encrypted"},
+			eval: func(f *Symbol) *hit {
+				if !crosses(f) {
+					return nil
+				}
+				d := directions(f)[0]
+				l, lw := flowLikelihood(d, -1)
+				i, iw := integrityImpact(f.Data)
+				return when(has(f.Decl, "encrypted") || has(f.Decl, "signed"), "the flow is encrypted or signed", fmt.Sprintf("the flow crosses from %s to %s", zoneName(f.From), zoneName(f.To)), rate(l, lw, i, iw), f)
+			}},
+		{ID: "missing-input-validation", Title: "Untrusted input not validated", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindService},
+			Condition: "a service receives input from a less trusted sender and does not declare input validation",
+			Clears:    "`validates_input` on the service", Hint: "Validate input at the boundary against schemas or allow-lists.",
+			CWE: []int{20}, CAPEC: []int{153}, Fix: &Fix{On: "self", Attr: "validates_input"},
+			eval: func(s *Symbol) *hit {
+				in := untrustedInputs(s)
+				if len(in) == 0 {
+					return nil
+				}
+				l, lw := elementLikelihood(s, -1)
+				i, iw := classImpact(dataOf(s))
+				return when(has(s.Decl, "validates_input"), "the service declares validates_input", fmt.Sprintf("`%s` receives input from `%s`", s.ID, in[0].src.ID), rate(l, lw, i, iw), s)
+			}},
+		{ID: "query-injection", Title: "Query injection into a data store", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a service with untrusted input queries a SQL, NoSQL, LDAP or search store without parameterized queries",
+			Clears:    "`parameterized_queries` on the service", Hint: "Prepared statements or safe query builders; a least-privilege database account.",
+			CWE: []int{89, 943, 90}, CAPEC: []int{66, 676, 136}, Fix: &Fix{On: "source", Attr: "parameterized_queries"},
+			eval: eachDirection(func(d direction) *hit {
+				if !isService(d.src) || !isStoreKind(d.dst, "sql", "nosql", "ldap", "search") || len(untrustedInputs(d.src)) == 0 {
+					return nil
+				}
+				l, lw := elementLikelihood(d.src, 0)
+				i, iw := classImpact(dataOf(d.dst))
+				return when(has(d.src.Decl, "parameterized_queries"), "the service declares parameterized_queries", fmt.Sprintf("`%s` takes untrusted input and queries %s store `%s`", d.src.ID, word(d.dst.Decl, "kind"), d.dst.ID), rate(l, lw, i, iw), d.src)
+			})},
+		{ID: "command-injection", Title: "OS command injection", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindService},
+			Condition: "a service with untrusted input runs operating-system commands and does not validate input",
+			Clears:    "`validates_input` on the service (and no shell)", Hint: "Avoid shells; pass argument vectors; allow-list arguments; least privilege.",
+			CWE: []int{78, 77}, CAPEC: []int{88, 248}, Fix: &Fix{On: "self", Attr: "validates_input"},
+			eval: func(s *Symbol) *hit {
+				if !has(s.Decl, "executes_commands") || len(untrustedInputs(s)) == 0 {
+					return nil
+				}
+				l, lw := elementLikelihood(s, -1)
+				i, iw := fixed(levelHigh, "commands run with the service's privileges")
+				return when(has(s.Decl, "validates_input"), "the service declares validates_input", fmt.Sprintf("`%s` runs commands and takes untrusted input", s.ID), rate(l, lw, i, iw), s)
+			}},
+		{ID: "cross-site-scripting", Title: "Cross-site scripting", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindService},
+			Condition: "a web service with untrusted input does not encode its output",
+			Clears:    "`encodes_output` on the service", Hint: "Context-aware encoding, auto-escaping templates, a Content Security Policy.",
+			CWE: []int{79, 116}, CAPEC: []int{63}, Fix: &Fix{On: "self", Attr: "encodes_output"},
+			eval: func(s *Symbol) *hit {
+				if word(s.Decl, "kind") != "web" || len(untrustedInputs(s)) == 0 {
+					return nil
+				}
+				l, lw := elementLikelihood(s, -1)
+				i, iw := classImpact(dataOf(s))
+				return when(has(s.Decl, "encodes_output"), "the service declares encodes_output", fmt.Sprintf("web service `%s` renders pages from untrusted input", s.ID), rate(l, lw, i, iw), s)
+			}},
+		{ID: "unsafe-deserialization", Title: "Unsafe deserialization of untrusted data", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindService},
+			Condition: "a service with untrusted input parses a native object format (Java serialization, .NET binary, pickle, PHP)",
+			Clears:    "parse only data formats (json, protobuf) in `parses`", Hint: "Use data-only formats, or signed payloads with type allow-lists.",
+			CWE: []int{502}, CAPEC: []int{586},
+			eval: func(s *Symbol) *hit {
+				if len(untrustedInputs(s)) == 0 {
+					return nil
+				}
+				for _, p := range words(s.Decl, "parses") {
+					if contains([]string{"java_serialized", "dotnet_binary", "pickle", "php_serialized"}, p) {
+						l, lw := elementLikelihood(s, 0)
+						return fires(fmt.Sprintf("`%s` parses %s from untrusted input", s.ID, p), rate(l, lw, levelHigh, "deserialization gadgets run code"), s)
+					}
+				}
+				if len(words(s.Decl, "parses")) > 0 {
+					return clearedBy("the service parses only data formats")
+				}
+				return nil
+			}},
+		{ID: "unrestricted-file-upload", Title: "Unrestricted file upload", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindService},
+			Condition: "a service with untrusted input accepts uploads and does not validate them",
+			Clears:    "`validates_uploads` on the service", Hint: "Check type and size, rename, store outside the web root, scan, serve from another origin.",
+			CWE: []int{434}, CAPEC: []int{17, 650}, Fix: &Fix{On: "self", Attr: "validates_uploads"},
+			eval: func(s *Symbol) *hit {
+				if !has(s.Decl, "accepts_uploads") || len(untrustedInputs(s)) == 0 {
+					return nil
+				}
+				l, lw := elementLikelihood(s, -1)
+				return when(has(s.Decl, "validates_uploads"), "the service declares validates_uploads", fmt.Sprintf("`%s` accepts uploads from untrusted senders", s.ID), rate(l, lw, levelHigh, "an uploaded web shell runs code"), s)
+			}},
+		{ID: "datastore-write-from-untrusted", Title: "Writes into a store across a boundary without access control", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a flow writes into a store across a trust boundary and is unauthenticated or the store has no access control",
+			Clears:    "`authenticated` on the flow and `access_control` on the store", Hint: "Least-privilege accounts per writer; writes only through the owning service.",
+			CWE: []int{732, 284}, CAPEC: []int{122, 1}, Fix: &Fix{On: "target", Attr: "access_control"},
+			eval: eachDirection(func(d direction) *hit {
+				if d.dst.Kind != dsl.KindStore || !crosses(d.flow) {
+					return nil
+				}
+				_, auth := authMethod(d.flow)
+				l, lw := flowLikelihood(d, 0)
+				i, iw := integrityImpact(dataOf(d.dst))
+				if !auth {
+					return fires(fmt.Sprintf("`%s` writes into `%s` across a boundary without authentication", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.flow)
+				}
+				return when(has(d.dst.Decl, "access_control"), "the flow is authenticated and the store declares access_control", fmt.Sprintf("`%s` writes into `%s`, which declares no access_control", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.dst)
+			})},
+		{ID: "unverified-deployment", Title: "Deployment of unverified artifacts", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a deploy flow does not sign and verify the artifacts it delivers",
+			Clears:    "`signed_artifacts` on the flow", Hint: "Sign artifacts and verify provenance at deploy time; pin dependencies.",
+			CWE: []int{494, 829}, CAPEC: []int{184, 186, 538}, Fix: &Fix{On: "self", Attr: "signed_artifacts"},
+			eval: func(f *Symbol) *hit {
+				if word(f.Decl, "purpose") != "deploy" {
+					return nil
+				}
+				return when(has(f.Decl, "signed_artifacts"), "the flow declares signed_artifacts", fmt.Sprintf("`%s` deploys artifacts", f.ID), rate(levelLow, "supply-chain attacks need a foothold upstream", levelHigh, "deployed code runs with full privileges"), f)
+			}},
+
+		// Repudiation
+		{ID: "missing-audit-logging", Title: "No audit trail", Stride: "repudiation", Subjects: []dsl.Kind{dsl.KindService},
+			Condition: "a service handles confidential data or acts for people and does not keep an audit log",
+			Clears:    "`audit_logging` on the service", Hint: "Record who did what, when and from where, in a protected store.",
+			CWE: []int{778, 223}, Fix: &Fix{On: "self", Attr: "audit_logging"},
+			eval: func(s *Symbol) *hit {
+				human := false
+				for _, f := range s.Inbound {
+					for _, d := range directions(f) {
+						if d.dst == s && senderIsHuman(d) {
+							human = true
+						}
+					}
+				}
+				data := dataOf(s)
+				if !human && maxClassRank(data) < 2 {
+					return nil
+				}
+				i, iw := classImpact(data)
+				why := fmt.Sprintf("`%s` handles confidential data", s.ID)
+				if human {
+					why = fmt.Sprintf("people act through `%s`", s.ID)
+				}
+				return when(has(s.Decl, "audit_logging"), "the service declares audit_logging", why, rate(levelMedium, "insiders and attackers deny actions no record proves", i, iw), s)
+			}},
+		{ID: "log-store-tampering", Title: "Log store can be altered", Stride: "repudiation", Subjects: []dsl.Kind{dsl.KindStore},
+			Condition: "a log store is not append-only",
+			Clears:    "`append_only` on the store", Hint: "WORM or immutable storage, hash chaining, separate writer identities.",
+			CWE: []int{117, 732}, CAPEC: []int{268, 93}, Fix: &Fix{On: "self", Attr: "append_only"},
+			eval: func(s *Symbol) *hit {
+				if word(s.Decl, "kind") != "log" {
+					return nil
+				}
+				l, lw := elementLikelihood(s, 0)
+				for _, f := range s.Inbound {
+					if f.From != nil {
+						if wl, ww := elementLikelihood(f.From, 0); wl > l {
+							l, lw = wl, "a writer: "+ww
+						}
+					}
+				}
+				return when(has(s.Decl, "append_only"), "the store is append_only", fmt.Sprintf("`%s` holds logs that writers can change", s.ID), rate(l, lw, levelMedium, "altered logs hide what happened"), s)
+			}},
+		{ID: "unauthenticated-log-source", Title: "Log entries from unauthenticated sources", Stride: "repudiation", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a flow into a log store crosses a boundary without authentication",
+			Clears:    "`authenticated` on the flow", Hint: "Authenticate log shippers (mTLS, tokens) and tag entries with the source.",
+			CWE: []int{117, 345}, CAPEC: []int{93}, Fix: &Fix{On: "self", Attr: "authenticated"},
+			eval: eachDirection(func(d direction) *hit {
+				if !isStoreKind(d.dst, "log") || !crosses(d.flow) {
+					return nil
+				}
+				_, auth := authMethod(d.flow)
+				l, lw := flowLikelihood(d, 0)
+				return when(auth, "the flow is authenticated", fmt.Sprintf("`%s` ships logs to `%s` across a boundary", d.src.ID, d.dst.ID), rate(l, lw, levelLow, "forged entries confuse investigations"), d.flow)
+			})},
+		{ID: "local-only-audit-trail", Title: "Audit trail kept beside the service it audits", Stride: "repudiation", Subjects: []dsl.Kind{dsl.KindService},
+			Condition: "a service with audit logging writes its logs only to log stores in its own boundary",
+			Clears:    "a flow to a log store in another boundary", Hint: "Forward audit events to a central store in a separate trust boundary.",
+			CWE: []int{778}, CAPEC: []int{571},
+			eval: func(s *Symbol) *hit {
+				if !has(s.Decl, "audit_logging") {
+					return nil
+				}
+				local, remote := 0, 0
+				for _, f := range s.Outbound {
+					for _, d := range directions(f) {
+						if d.src == s && isStoreKind(d.dst, "log") {
+							if d.dst.Boundary == s.Boundary {
+								local++
+							} else {
+								remote++
+							}
+						}
+					}
+				}
+				if local == 0 && remote == 0 {
+					return nil
+				}
+				return when(remote > 0, "audit events leave the service's boundary", fmt.Sprintf("`%s` keeps its audit logs inside its own boundary", s.ID), rate(levelLow, "an attacker on the host must first take it over", levelMedium, "the attacker can erase their traces"), s)
+			}},
+
+		// Information disclosure
+		{ID: "cleartext-credentials-in-transit", Title: "Credentials sent in clear text", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a flow carries credentials, keys, secrets or session tokens and is not encrypted",
+			Clears:    "`encrypted` on the flow", Hint: "Encrypt the channel; prefer short-lived, audience-bound tokens.",
+			CWE: []int{523, 319}, CAPEC: []int{102, 157}, Fix: &Fix{On: "self", Attr: "encrypted"},
+			eval: func(f *Symbol) *hit {
+				d := dataTagged(f.Data, "credential", "key", "secret", "session")
+				if d == nil || f.From == nil {
+					return nil
+				}
+				l, lw := flowLikelihood(directions(f)[0], 0)
+				return when(has(f.Decl, "encrypted"), "the flow is encrypted", fmt.Sprintf("the flow carries `%s`", d.ID), rate(l, lw, levelHigh, fmt.Sprintf("`%s` is a credential", d.ID)), f)
+			}},
+		{ID: "unencrypted-flow", Title: "Unencrypted flow across a trust boundary", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a flow crosses a trust boundary, carries internal or more sensitive data (or undeclared data), and is not encrypted",
+			Clears:    "`encrypted` on the flow", Hint: "Encrypt the channel: TLS, mTLS, or message encryption.",
+			CWE: []int{319, 311}, CAPEC: []int{157, 117}, Fix: &Fix{On: "self", Attr: "encrypted"},
+			eval: func(f *Symbol) *hit {
+				if !crosses(f) || (len(f.Data) > 0 && maxClassRank(f.Data) < 1) {
+					return nil
+				}
+				l, lw := flowLikelihood(directions(f)[0], 0)
+				i, iw := classImpact(f.Data)
+				return when(has(f.Decl, "encrypted"), "the flow is encrypted", fmt.Sprintf("the flow crosses from %s to %s in clear text", zoneName(f.From), zoneName(f.To)), rate(l, lw, i, iw), f)
+			}},
+		{ID: "weak-transport-crypto", Title: "Weak transport encryption", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "an encrypted flow accepts TLS versions below 1.2",
+			Clears:    "`tls_min 1.2` (or 1.3) on the flow", Hint: "Accept TLS 1.2 or later only; disable legacy protocols and cipher suites.",
+			CWE: []int{326, 327, 757}, CAPEC: []int{217, 220}, Fix: &Fix{On: "self", Attr: "tls_min", Value: "1.2"},
+			eval: func(f *Symbol) *hit {
+				v := word(f.Decl, "tls_min")
+				if !has(f.Decl, "encrypted") || v == "" || f.From == nil {
+					return nil
+				}
+				n, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					return nil
+				}
+				l, lw := flowLikelihood(directions(f)[0], -1)
+				i, iw := classImpact(f.Data)
+				return when(n >= 1.2, "the flow requires TLS 1.2 or later", fmt.Sprintf("the flow accepts TLS %s", v), rate(l, lw, i, iw), f)
+			}},
+		{ID: "unencrypted-datastore", Title: "Sensitive data stored unencrypted", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindStore},
+			Condition: "a store keeps confidential or restricted data and is not encrypted at rest",
+			Clears:    "`encrypted_at_rest` on the store", Hint: "Encrypt at rest with managed keys; field-level encryption for restricted data.",
+			CWE: []int{311, 312}, CAPEC: []int{37}, Fix: &Fix{On: "self", Attr: "encrypted_at_rest"},
+			eval: func(s *Symbol) *hit {
+				if maxClassRank(s.Data) < 2 {
+					return nil
+				}
+				i, iw := classImpact(s.Data)
+				return when(has(s.Decl, "encrypted_at_rest"), "the store is encrypted_at_rest", fmt.Sprintf("`%s` stores %s data", s.ID, dsl.Classifications[maxClassRank(s.Data)]), rate(levelLow, "the attacker needs the disks, backups or snapshots", i, iw), s)
+			}},
+		{ID: "weak-password-storage", Title: "Passwords stored with weak hashing", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindStore},
+			Condition: "a store keeps credentials without argon2id, scrypt, bcrypt or pbkdf2",
+			Clears:    "`password_hashing argon2id` on the store", Hint: "argon2id (or scrypt, bcrypt, PBKDF2) with current parameters.",
+			CWE: []int{256, 916}, CAPEC: []int{55}, Fix: &Fix{On: "self", Attr: "password_hashing", Value: "argon2id"},
+			eval: func(s *Symbol) *hit {
+				d := dataTagged(s.Data, "credential")
+				if d == nil {
+					return nil
+				}
+				h := word(s.Decl, "password_hashing")
+				why := fmt.Sprintf("`%s` stores `%s` and declares no password_hashing", s.ID, d.ID)
+				if h != "" {
+					why = fmt.Sprintf("`%s` hashes `%s` with %s", s.ID, d.ID, h)
+				}
+				return when(contains([]string{"argon2id", "scrypt", "bcrypt", "pbkdf2"}, h), "the store uses an adequate password hash", why, rate(levelMedium, "password databases leak", levelHigh, "cracked passwords are reused elsewhere"), s)
+			}},
+		{ID: "secrets-outside-vault", Title: "Secrets kept outside a secret manager", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindService},
+			Condition: "a service uses secrets that do not come from a secret manager",
+			Clears:    "`secret_source vault` on the service", Hint: "Inject secrets at run time from a secret manager, and rotate them.",
+			CWE: []int{798, 522}, CAPEC: []int{191}, Fix: &Fix{On: "self", Attr: "secret_source", Value: "vault"},
+			eval: func(s *Symbol) *hit {
+				if !has(s.Decl, "uses_secrets") {
+					return nil
+				}
+				src := word(s.Decl, "secret_source")
+				why := fmt.Sprintf("`%s` uses secrets and does not say where they come from", s.ID)
+				if src != "" {
+					why = fmt.Sprintf("`%s` takes its secrets from %s", s.ID, src)
+				}
+				return when(src == "vault", "secrets come from a vault", why, rate(levelMedium, "secrets in files, environments and repositories leak", levelHigh, "secrets open other systems"), s)
+			}},
+		{ID: "classification-exceeds-clearance", Title: "Data sent where it is not cleared", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a flow carries data classified above the clearance of the receiver's boundary",
+			Clears:    "stop sending the data, or raise the boundary's `clearance`", Hint: "Redact or tokenise the data, or raise the clearance explicitly.",
+			CWE: []int{200, 501},
+			eval: eachDirection(func(d direction) *hit {
+				c, by := clearance(d.dst)
+				if c < 0 || len(d.flow.Data) == 0 {
+					return nil
+				}
+				mc := maxClassRank(d.flow.Data)
+				i, iw := classImpact(d.flow.Data)
+				return when(mc <= c, "the data is within the boundary's clearance", fmt.Sprintf("the flow carries %s data into boundary `%s`, cleared for %s", dsl.Classifications[mc], by.ID, dsl.Classifications[c]), rate(levelHigh, "the data is sent there by design", i, iw), d.flow)
+			})},
+		{ID: "personal-data-to-third-party", Title: "Personal data sent to a third party without an agreement", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a flow sends personal data to an external actor and names no data-processing agreement",
+			Clears:    "`dpa \"reference\"` on the flow", Hint: "Minimise or pseudonymise; record the legal basis or processing agreement.",
+			CWE: []int{359}, Fix: &Fix{On: "self", Attr: "dpa", Value: `"DPA reference"`},
+			eval: eachDirection(func(d direction) *hit {
+				p := dataTagged(d.flow.Data, "pii")
+				if p == nil || d.dst.Kind != dsl.KindActor || has(d.dst.Decl, "trusted") {
+					return nil
+				}
+				i, iw := classImpact(d.flow.Data)
+				return when(word(d.flow.Decl, "dpa") != "", "the flow names a dpa", fmt.Sprintf("`%s` receives personal data `%s`", d.dst.ID, p.ID), rate(levelHigh, "the data is sent by design", i, iw), d.flow)
+			})},
+		{ID: "sensitive-data-in-logs", Title: "Sensitive data written to logs", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a service that handles credentials or personal data writes to a log store without redaction",
+			Clears:    "`log_redaction` on the service", Hint: "Structured logging with deny-listed fields and token masking.",
+			CWE: []int{532}, Fix: &Fix{On: "source", Attr: "log_redaction"},
+			eval: eachDirection(func(d direction) *hit {
+				if !isService(d.src) || !isStoreKind(d.dst, "log") {
+					return nil
+				}
+				s := dataTagged(d.src.Data, "credential", "pii", "session", "key", "secret")
+				if s == nil {
+					return nil
+				}
+				i, iw := classImpact([]*Symbol{s})
+				return when(has(d.src.Decl, "log_redaction"), "the service declares log_redaction", fmt.Sprintf("`%s` handles `%s` and logs to `%s`", d.src.ID, s.ID, d.dst.ID), rate(levelMedium, "logs are read by many and kept long", i, iw), d.src)
+			})},
+		{ID: "server-side-request-forgery", Title: "Server-side request forgery", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindService},
+			Condition: "a service with untrusted input fetches URLs without an egress allow-list",
+			Clears:    "`egress_allowlist` on the service", Hint: "Allow-list destinations; block link-local and metadata ranges.",
+			CWE: []int{918}, CAPEC: []int{664}, Fix: &Fix{On: "self", Attr: "egress_allowlist"},
+			eval: func(s *Symbol) *hit {
+				if !has(s.Decl, "fetches_urls") || len(untrustedInputs(s)) == 0 {
+					return nil
+				}
+				l, lw := elementLikelihood(s, -1)
+				return when(has(s.Decl, "egress_allowlist"), "the service declares egress_allowlist", fmt.Sprintf("`%s` fetches URLs that untrusted senders name", s.ID), rate(l, lw, levelHigh, "internal services and cloud metadata are reachable"), s)
+			}},
+		{ID: "path-traversal", Title: "Path traversal into a file store", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a service with untrusted input reads or writes a file store without validating input",
+			Clears:    "`validates_input` on the service", Hint: "Canonicalise and confine paths; map user input to identifiers, not file names.",
+			CWE: []int{22, 73}, CAPEC: []int{126}, Fix: &Fix{On: "source", Attr: "validates_input"},
+			eval: eachDirection(func(d direction) *hit {
+				if !isService(d.src) || !isStoreKind(d.dst, "file") || len(untrustedInputs(d.src)) == 0 {
+					return nil
+				}
+				l, lw := elementLikelihood(d.src, 0)
+				i, iw := classImpact(dataOf(d.dst))
+				return when(has(d.src.Decl, "validates_input"), "the service declares validates_input", fmt.Sprintf("`%s` takes untrusted input and uses file store `%s`", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.src)
+			})},
+		{ID: "xml-external-entities", Title: "XML external entities", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindService},
+			Condition: "a service with untrusted input parses XML with parsers that are not hardened",
+			Clears:    "`xml_hardened` on the service", Hint: "Disable DTDs and external entities; limit entity expansion.",
+			CWE: []int{611, 776}, CAPEC: []int{221, 201, 197}, Fix: &Fix{On: "self", Attr: "xml_hardened"},
+			eval: func(s *Symbol) *hit {
+				if !contains(words(s.Decl, "parses"), "xml") || len(untrustedInputs(s)) == 0 {
+					return nil
+				}
+				l, lw := elementLikelihood(s, -1)
+				i, iw := classImpact(dataOf(s))
+				return when(has(s.Decl, "xml_hardened"), "the service declares xml_hardened", fmt.Sprintf("`%s` parses XML from untrusted senders", s.ID), rate(l, lw, i, iw), s)
+			}},
+
+		// Denial of service
+		{ID: "unthrottled-internet-entry", Title: "Internet-facing service without rate limiting", Stride: "denial_of_service", Subjects: []dsl.Kind{dsl.KindService},
+			Condition: "a service reachable from the internet does not limit request rates",
+			Clears:    "`rate_limited` on the service", Hint: "Quotas, timeouts, and a gateway, WAF or CDN in front.",
+			CWE: []int{770, 400}, CAPEC: []int{125, 469}, Fix: &Fix{On: "self", Attr: "rate_limited"},
+			eval: func(s *Symbol) *hit {
+				if !internetFacing(s) {
+					return nil
+				}
+				i, iw := availabilityImpact(s)
+				return when(has(s.Decl, "rate_limited"), "the service is rate_limited", fmt.Sprintf("`%s` is reachable from the internet", s.ID), rate(levelHigh, "anyone on the internet can send requests", i, iw), s)
+			}},
+		{ID: "single-instance-critical-asset", Title: "Critical element without redundancy", Stride: "denial_of_service", Subjects: []dsl.Kind{dsl.KindService, dsl.KindStore},
+			Condition: "a service or store whose availability is critical is not redundant",
+			Clears:    "`redundant` on the element", Hint: "Replicas or failover across zones; tested recovery objectives.",
+			CWE: []int{400}, Fix: &Fix{On: "self", Attr: "redundant"},
+			eval: func(s *Symbol) *hit {
+				if word(s.Decl, "availability") != "critical" {
+					return nil
+				}
+				return when(has(s.Decl, "redundant"), "the element is redundant", fmt.Sprintf("`%s` has availability critical", s.ID), rate(levelLow, "single instances fail now and then", levelHigh, "availability is critical"), s)
+			}},
+		{ID: "missing-backup", Title: "Important data without backups", Stride: "denial_of_service", Subjects: []dsl.Kind{dsl.KindStore},
+			Condition: "a store keeps data of high integrity or restricted data and has no backup",
+			Clears:    "`backup` on the store", Hint: "Immutable, off-boundary backups with restore tests.",
+			Fix: &Fix{On: "self", Attr: "backup"},
+			eval: func(s *Symbol) *hit {
+				if len(s.Data) == 0 {
+					return nil
+				}
+				l, _ := integrityImpact(s.Data)
+				if l < levelHigh {
+					return nil
+				}
+				i, iw := integrityImpact(s.Data)
+				return when(has(s.Decl, "backup"), "the store has backups", fmt.Sprintf("`%s` keeps data that must not be lost", s.ID), rate(levelLow, "ransomware, deletion and corruption are rare but real", i, iw), s)
+			}},
+
+		// Elevation of privilege
+		{ID: "missing-authorization", Title: "Authenticated but not authorized", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "an authenticated flow into an element with confidential data does not check what the sender may do",
+			Clears:    "`authorized` on the flow", Hint: "Deny by default; role, attribute or object-level checks.",
+			CWE: []int{862, 639, 285}, CAPEC: []int{1, 122}, Fix: &Fix{On: "self", Attr: "authorized"},
+			eval: eachDirection(func(d direction) *hit {
+				if _, ok := authMethod(d.flow); !ok || d.dst.Kind == dsl.KindActor {
+					return nil
+				}
+				data := dataOf(d.dst)
+				if maxClassRank(data) < 2 {
+					return nil
+				}
+				_, authz := authzMethod(d.flow)
+				l, lw := flowLikelihood(d, 0)
+				i, iw := classImpact(data)
+				return when(authz, "the flow is authorized", fmt.Sprintf("`%s` authenticates `%s` but checks no permissions", d.dst.ID, d.src.ID), rate(l, lw, i, iw), d.flow)
+			})},
+		{ID: "missing-identity-propagation", Title: "Backend trusts a technical user", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "a flow authorized as a technical user reaches confidential data from a service that is not a gateway",
+			Clears:    "`authorized rbac` (or abac, owner_check) with the end user's identity", Hint: "Propagate the end user's identity (token exchange, on-behalf-of) and authorise in the backend.",
+			CWE: []int{441, 284}, Fix: &Fix{On: "self", Attr: "authorized", Value: "owner_check"},
+			eval: eachDirection(func(d direction) *hit {
+				m, ok := authzMethod(d.flow)
+				if !ok || m != "technical_user" || !isService(d.src) || word(d.src.Decl, "kind") == "gateway" {
+					return nil
+				}
+				data := dataOf(d.dst)
+				if maxClassRank(data) < 2 {
+					return nil
+				}
+				i, iw := classImpact(data)
+				return fires(fmt.Sprintf("`%s` reaches `%s` as a technical user", d.src.ID, d.dst.ID), rate(levelMedium, "a flaw in the caller exposes every user's data", i, iw), d.flow)
+			})},
+		{ID: "excessive-process-privilege", Title: "Service with untrusted input runs privileged", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindService},
+			Condition: "a service with untrusted input runs as root, admin or system",
+			Clears:    "`runs_as service` on the service", Hint: "A dedicated low-privilege identity, dropped capabilities, a read-only file system.",
+			CWE: []int{250, 269}, CAPEC: []int{233}, Fix: &Fix{On: "self", Attr: "runs_as", Value: "service"},
+			eval: func(s *Symbol) *hit {
+				r := word(s.Decl, "runs_as")
+				if r == "" || len(untrustedInputs(s)) == 0 {
+					return nil
+				}
+				l, lw := elementLikelihood(s, -1)
+				return when(!contains([]string{"root", "admin", "system"}, r), "the service runs unprivileged", fmt.Sprintf("`%s` runs as %s and takes untrusted input", s.ID, r), rate(l, lw, levelHigh, "a compromise owns the host"), s)
+			}},
+		{ID: "memory-unsafe-input-handling", Title: "Memory-unsafe code parses untrusted input", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindService},
+			Condition: "a service with untrusted input is written in C or C++ or declares `memory_safe false`",
+			Clears:    "a memory-safe language (`memory_safe`), or a sandboxed parser", Hint: "Memory-safe language or sandboxed parser; fuzzing; exploit mitigations.",
+			CWE: []int{119, 787}, CAPEC: []int{100},
+			eval: func(s *Symbol) *hit {
+				if len(untrustedInputs(s)) == 0 {
+					return nil
+				}
+				tech := words(s.Decl, "tech")
+				unsafe := declaredFalse(s.Decl, "memory_safe") || (!has(s.Decl, "memory_safe") && (contains(tech, "c") || contains(tech, "cpp") || contains(tech, "c_plus_plus")))
+				if !unsafe {
+					return nil
+				}
+				l, lw := elementLikelihood(s, -1)
+				return fires(fmt.Sprintf("`%s` is not memory-safe and takes untrusted input", s.ID), rate(l, lw, levelHigh, "memory corruption runs the attacker's code"), s)
+			}},
+		{ID: "direct-datastore-exposure", Title: "Store reached directly from a less trusted zone", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "an actor or a less trusted element talks to a store directly",
+			Clears:    "a service in front of the store", Hint: "Put an owning service in front of the store and network-restrict the store to it.",
+			CWE: []int{284, 653}, CAPEC: []int{1},
+			eval: eachDirection(func(d direction) *hit {
+				if d.dst.Kind != dsl.KindStore || !d.inboundUntrusted() {
+					return nil
+				}
+				l, lw := flowLikelihood(d, 0)
+				i, iw := classImpact(dataOf(d.dst))
+				return fires(fmt.Sprintf("`%s` reaches store `%s` directly", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.flow)
+			})},
+		{ID: "admin-interface-exposed", Title: "Administrative interface exposed", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindFlow},
+			Condition: "an admin flow comes from a less trusted zone without VPN and without MFA",
+			Clears:    "`vpn` or `mfa` on the flow", Hint: "A VPN or zero-trust access proxy plus MFA; a separate admin plane.",
+			CWE: []int{284, 308}, CAPEC: []int{555}, Fix: &Fix{On: "self", Attr: "vpn"},
+			eval: eachDirection(func(d direction) *hit {
+				if word(d.flow.Decl, "purpose") != "admin" || !d.inboundUntrusted() {
+					return nil
+				}
+				l, lw := flowLikelihood(d, 1)
+				return when(has(d.flow.Decl, "vpn") || has(d.flow.Decl, "mfa"), "the flow requires vpn or mfa", fmt.Sprintf("admin flow from `%s` (%s)", d.src.ID, zoneName(d.src)), rate(l, lw+"; raised one step for an admin interface", levelHigh, "administrators control everything"), d.flow)
+			})},
+		{ID: "mixed-trust-shared-runtime", Title: "Services of different trust share a runtime", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindService},
+			Condition: "a service shares its `runtime` with a service in another boundary",
+			Clears:    "separate runtimes per trust level", Hint: "Separate runtimes, hosts or clusters per trust level, or model the runtime as its own boundary.",
+			CWE: []int{653}, CAPEC: []int{480},
+			eval: func(s *Symbol) *hit {
+				rt := word(s.Decl, "runtime")
+				if rt == "" {
+					return nil
+				}
+				for _, o := range s.model.Elements {
+					if o != s && o.Kind == dsl.KindService && word(o.Decl, "runtime") == rt && o.Boundary != s.Boundary {
+						return fires(fmt.Sprintf("`%s` shares runtime %s with `%s` in %s", s.ID, rt, o.ID, zoneName(o)), rate(levelLow, "escaping a runtime takes a second exploit", levelHigh, "the attacker lands in a more trusted zone"), s)
+					}
+				}
+				return clearedBy("no service of another boundary shares the runtime")
+			},
+		},
+		{ID: "flat-network-sensitive-store", Title: "Restricted store next to an internet-facing service", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindStore},
+			Condition: "a store with restricted data sits in the same boundary as an internet-facing service",
+			Clears:    "a boundary between internet-facing tiers and restricted stores", Hint: "Add a network boundary between internet-facing services and restricted stores.",
+			CWE: []int{653},
+			eval: func(s *Symbol) *hit {
+				if maxClassRank(s.Data) < 3 || s.Boundary == nil {
+					return nil
+				}
+				for _, o := range s.model.Elements {
+					if o.Kind == dsl.KindService && o.Boundary == s.Boundary && internetFacing(o) {
+						i, iw := classImpact(s.Data)
+						return fires(fmt.Sprintf("restricted store `%s` shares boundary `%s` with internet-facing `%s`", s.ID, s.Boundary.ID, o.ID), rate(levelLow, "the attacker must first take over the internet-facing service", i, iw), s)
+					}
+				}
+				return clearedBy("no internet-facing service shares the store's boundary")
+			},
+		},
+	}
+	return rules
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/threatls/threatls/analysis"
+	"github.com/threatls/threatls/dsl"
+	"github.com/threatls/threatls/internal/files"
+)
+
+const checkHelp = `Usage: threatls check [flags] [PATH...]
+
+Parses every .threat file under each PATH (a model root folder, or one file), resolves the
+model, runs the built-in rule catalog and reports model errors, open threats, expired
+acceptances and stale responses as file:line:col: severity: message [code].
+
+Exit status: 0 when nothing reaches --fail-on, 1 when an open threat reaches it or the model
+has errors, 2 on a usage error.
+
+Example:
+  threatls check examples/webshop
+  threatls check --format sarif --fail-on critical . > threatls.sarif
+
+Flags:
+`
+
+// model is one model root and its parsed files.
+type model struct {
+	root  string
+	files []*dsl.File
+}
+
+// loadModels reads the models named on the command line.
+func loadModels(paths []string) ([]model, error) {
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	p := dsl.NewParser()
+	var out []model
+	for _, root := range paths {
+		names, err := files.Find(root)
+		if err != nil {
+			return nil, err
+		}
+		m := model{root: root}
+		for _, name := range names {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("reading %s: %w", name, err)
+			}
+			m.files = append(m.files, p.Parse(name, string(data)))
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func runCheck(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "text", "output `format`: text, json or sarif")
+	failOn := fs.String("fail-on", "high", "exit 1 when an open threat has this `severity` or higher: none, note, low, medium, high, critical")
+	coverage := fs.Bool("coverage", false, "report STRIDE-per-element coverage gaps")
+	today := fs.String("today", "", "judge expiry and due dates as of this `date` (YYYY-MM-DD) instead of today")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, checkHelp)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	opts := analysis.Options{Coverage: *coverage}
+	if *today != "" {
+		t, err := time.Parse("2006-01-02", *today)
+		if err != nil {
+			fmt.Fprintf(stderr, "threatls check: --today %q is not a date; write YYYY-MM-DD, such as 2027-06-30\n", *today)
+			return exitUsage
+		}
+		opts.Today = t
+	}
+	threshold := analysis.Risk(len(analysis.RiskNames)) // none: no threat fails
+	if *failOn != "none" {
+		r, err := analysis.ParseRisk(*failOn)
+		if err != nil {
+			fmt.Fprintf(stderr, "threatls check: --fail-on: %v (or none)\n", err)
+			return exitUsage
+		}
+		threshold = r
+	}
+	if *format != "text" && *format != "json" && *format != "sarif" {
+		fmt.Fprintf(stderr, "threatls check: --format %q is not supported; use text, json or sarif\n", *format)
+		return exitUsage
+	}
+	models, err := loadModels(fs.Args())
+	if err != nil {
+		fmt.Fprintf(stderr, "threatls check: %v\n", err)
+		return exitUsage
+	}
+	results := make([]checked, 0, len(models))
+	failed := false
+	for _, m := range models {
+		res := analysis.Analyze(m.files, opts)
+		results = append(results, checked{model: m, res: res})
+		for _, f := range res.Findings {
+			if f.ThreatID != "" && strings.HasPrefix(f.Code, "planned") {
+				continue
+			}
+			if f.ThreatID != "" && f.Code != "expired-acceptance" {
+				if f.Risk >= threshold {
+					failed = true
+				}
+			} else if f.Level == dsl.SeverityError {
+				failed = true
+			}
+		}
+	}
+	switch *format {
+	case "json":
+		err = writeJSON(stdout, results)
+	case "sarif":
+		err = writeSARIF(stdout, results)
+	default:
+		writeText(stdout, results)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "threatls check: %v\n", err)
+		return exitFail
+	}
+	if failed {
+		return exitFail
+	}
+	return exitOK
+}
+
+type checked struct {
+	model model
+	res   *analysis.Result
+}
+
+func fileByName(m model, name string) *dsl.File {
+	for _, f := range m.files {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+func writeText(w io.Writer, results []checked) {
+	for _, c := range results {
+		for _, f := range c.res.Findings {
+			file := fileByName(c.model, f.File)
+			line, col := 1, 1
+			if file != nil {
+				line, col = file.Lines.Position(f.Span.Start)
+			}
+			fmt.Fprintf(w, "%s:%d:%d: %s: %s [%s]\n", f.File, line, col, f.Level, f.Message, f.Code)
+		}
+		fmt.Fprintf(w, "%s: %d files, %s\n", c.model.root, len(c.model.files), c.res.Summary())
+	}
+}

@@ -1,0 +1,310 @@
+package dsl
+
+import (
+	"io"
+	"unicode/utf8"
+
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// Token types produced by Lex. They follow participle's convention of negative numbers.
+const (
+	TokEOF        lexer.TokenType = lexer.EOF
+	TokComment    lexer.TokenType = -2 - iota
+	TokNewline                    // one or more line breaks
+	TokKeyword                    // a reserved declaration keyword
+	TokIdent                      // an identifier: letters, digits, _, and - between them
+	TokString                     // "..."
+	TokRawString                  // """..."""
+	TokDate                       // 2027-06-30
+	TokNumber                     // 89, 1.2
+	TokPunct                      // { } , ; : @ -> <->
+	TokBadString                  // a string with no closing quote
+	TokBadComment                 // a /* comment with no closing */
+	TokInvalid                    // a character the language does not use
+)
+
+var symbols = map[string]lexer.TokenType{
+	"EOF": TokEOF, "Comment": TokComment, "NL": TokNewline, "Keyword": TokKeyword, "Ident": TokIdent,
+	"String": TokString, "RawString": TokRawString, "Date": TokDate, "Number": TokNumber, "Punct": TokPunct,
+	"BadString": TokBadString, "BadComment": TokBadComment, "Invalid": TokInvalid,
+}
+
+// TokenName returns a user-facing name for a token type.
+func TokenName(t lexer.TokenType) string {
+	switch t {
+	case TokEOF:
+		return "end of file"
+	case TokComment, TokBadComment:
+		return "comment"
+	case TokNewline:
+		return "end of line"
+	case TokKeyword:
+		return "keyword"
+	case TokIdent:
+		return "identifier"
+	case TokString, TokRawString, TokBadString:
+		return "string"
+	case TokDate:
+		return "date"
+	case TokNumber:
+		return "number"
+	}
+	return "character"
+}
+
+// definition is the participle lexer definition for .threat files: a hand-written
+// scanner that accepts every byte.
+type definition struct{}
+
+// Symbols implements lexer.Definition.
+func (definition) Symbols() map[string]lexer.TokenType { return symbols }
+
+// Lex implements lexer.Definition.
+func (definition) Lex(filename string, r io.Reader) (lexer.Lexer, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return &sliceLexer{toks: Lex(string(b))}, nil
+}
+
+// sliceLexer replays a token slice to participle.
+type sliceLexer struct {
+	toks []lexer.Token
+	i    int
+}
+
+func (l *sliceLexer) Next() (lexer.Token, error) {
+	if l.i >= len(l.toks) {
+		var pos lexer.Position
+		if n := len(l.toks); n > 0 {
+			pos = l.toks[n-1].Pos
+			pos.Offset += len(l.toks[n-1].Value)
+		}
+		return lexer.EOFToken(pos), nil
+	}
+	t := l.toks[l.i]
+	l.i++
+	return t, nil
+}
+
+// Lex splits src into tokens. It accepts every byte: characters the language does not use
+// become TokInvalid tokens and unterminated strings or comments become TokBadString and
+// TokBadComment tokens, for the parser to report. Whitespace other than line breaks is
+// dropped; comments are kept. The last token is TokEOF.
+func Lex(src string) []lexer.Token {
+	toks := make([]lexer.Token, 0, len(src)/5+4)
+	line, lineStart := 1, 0
+	col := func(off int) int {
+		if off-lineStart < 64 {
+			n := 0
+			for i := lineStart; i < off; i++ {
+				if src[i] < utf8.RuneSelf || src[i] >= 0xC0 {
+					n++
+				}
+			}
+			return n + 1
+		}
+		return utf8.RuneCountInString(src[lineStart:off]) + 1
+	}
+	emit := func(t lexer.TokenType, start, end int) {
+		toks = append(toks, lexer.Token{Type: t, Value: src[start:end], Pos: lexer.Position{Offset: start, Line: line, Column: col(start)}})
+	}
+	// advanceLines accounts for line breaks inside src[start:end] (multi-line tokens).
+	advanceLines := func(start, end int) {
+		for i := start; i < end; i++ {
+			if src[i] == '\n' {
+				line++
+				lineStart = i + 1
+			}
+		}
+	}
+	i, n := 0, len(src)
+	for i < n {
+		c := src[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\f' || c == '\v':
+			i++
+		case c == '\n' || c == '\r':
+			start := i
+			startLine, startCol := line, col(i)
+			for i < n && (src[i] == '\n' || src[i] == '\r' || src[i] == ' ' || src[i] == '\t') {
+				if src[i] == '\n' {
+					line++
+					lineStart = i + 1
+				}
+				i++
+			}
+			// Trailing spaces after the last line break are not part of the token.
+			end := i
+			for end > start && (src[end-1] == ' ' || src[end-1] == '\t') {
+				end--
+			}
+			toks = append(toks, lexer.Token{Type: TokNewline, Value: src[start:end], Pos: lexer.Position{Offset: start, Line: startLine, Column: startCol}})
+		case c == '/' && i+1 < n && src[i+1] == '/':
+			start := i
+			for i < n && src[i] != '\n' && src[i] != '\r' {
+				i++
+			}
+			emit(TokComment, start, i)
+		case c == '/' && i+1 < n && src[i+1] == '*':
+			start := i
+			end := indexFrom(src, "*/", i+2)
+			typ := TokComment
+			if end < 0 {
+				end, typ = n, TokBadComment
+			} else {
+				end += 2
+			}
+			emit(typ, start, end)
+			advanceLines(start, end)
+			i = end
+		case c == '"':
+			start := i
+			if i+2 < n && src[i+1] == '"' && src[i+2] == '"' {
+				end := indexFrom(src, `"""`, i+3)
+				typ := TokRawString
+				if end < 0 {
+					end, typ = n, TokBadString
+				} else {
+					end += 3
+					// """a"""" : the closing run may be longer; the last three close it.
+					for end < n && src[end] == '"' {
+						end++
+					}
+				}
+				emit(typ, start, end)
+				advanceLines(start, end)
+				i = end
+				continue
+			}
+			i++
+			typ := TokBadString
+			for i < n {
+				if src[i] == '\\' && i+1 < n && src[i+1] != '\n' && src[i+1] != '\r' {
+					i += 2
+					continue
+				}
+				if src[i] == '"' {
+					i++
+					typ = TokString
+					break
+				}
+				if src[i] == '\n' || src[i] == '\r' {
+					break
+				}
+				i++
+			}
+			emit(typ, start, i)
+		case isIdentStart(c):
+			start := i
+			i = scanIdent(src, i)
+			typ := TokIdent
+			if IsKeyword(src[start:i]) {
+				typ = TokKeyword
+			}
+			emit(typ, start, i)
+		case c >= '0' && c <= '9':
+			start := i
+			typ := TokNumber
+			if isDateAt(src, i) {
+				i += 10
+				typ = TokDate
+			} else {
+				for i < n && src[i] >= '0' && src[i] <= '9' {
+					i++
+				}
+				if i+1 < n && src[i] == '.' && src[i+1] >= '0' && src[i+1] <= '9' {
+					i++
+					for i < n && src[i] >= '0' && src[i] <= '9' {
+						i++
+					}
+				}
+			}
+			// 12abc is not a number followed by a name: keep it as one bad token.
+			if i < n && (isIdentStart(src[i]) || src[i] >= utf8.RuneSelf) {
+				for i < n && (isIdentPart(src[i]) || src[i] == '-') {
+					i++
+				}
+				typ = TokInvalid
+			}
+			emit(typ, start, i)
+		case c == '-' && i+1 < n && src[i+1] == '>':
+			emit(TokPunct, i, i+2)
+			i += 2
+		case c == '<' && i+2 < n && src[i+1] == '-' && src[i+2] == '>':
+			emit(TokPunct, i, i+3)
+			i += 3
+		case c == '{' || c == '}' || c == ',' || c == ';' || c == ':' || c == '@':
+			emit(TokPunct, i, i+1)
+			i++
+		default:
+			_, size := utf8.DecodeRuneInString(src[i:])
+			emit(TokInvalid, i, i+size)
+			i += size
+		}
+	}
+	toks = append(toks, lexer.Token{Type: TokEOF, Pos: lexer.Position{Offset: n, Line: line, Column: col(n)}})
+	return toks
+}
+
+func indexFrom(s, sub string, from int) int {
+	if from > len(s) {
+		return -1
+	}
+	for i := from; i+len(sub) <= len(s); i++ {
+		if s[i] == sub[0] && s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+func isIdentStart(c byte) bool {
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+}
+
+func isIdentPart(c byte) bool {
+	return isIdentStart(c) || (c >= '0' && c <= '9')
+}
+
+// scanIdent returns the end of the identifier starting at i: letters, digits and _, with
+// single dashes between them (so a->b stays three tokens).
+func scanIdent(src string, i int) int {
+	n := len(src)
+	for i < n {
+		if isIdentPart(src[i]) {
+			i++
+			continue
+		}
+		if src[i] == '-' && i+1 < n && isIdentPart(src[i+1]) {
+			i++
+			continue
+		}
+		break
+	}
+	return i
+}
+
+// IsIdent reports whether s is a valid identifier.
+func IsIdent(s string) bool {
+	return s != "" && isIdentStart(s[0]) && scanIdent(s, 0) == len(s) && !IsKeyword(s)
+}
+
+func isDateAt(s string, i int) bool {
+	if i+10 > len(s) {
+		return false
+	}
+	d := s[i : i+10]
+	for k := 0; k < 10; k++ {
+		if k == 4 || k == 7 {
+			if d[k] != '-' {
+				return false
+			}
+		} else if d[k] < '0' || d[k] > '9' {
+			return false
+		}
+	}
+	return i+10 == len(s) || !isIdentPart(s[i+10])
+}

@@ -1,0 +1,720 @@
+package dsl
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// Parser parses .threat files. It is safe for concurrent use; build one and share it.
+type Parser struct {
+	p *parsers
+}
+
+// NewParser builds a parser.
+func NewParser() *Parser {
+	p, err := buildParsers()
+	if err != nil {
+		// The grammar is fixed at compile time; TestGrammarBuilds guards this.
+		panic(fmt.Sprintf("threatls: invalid grammar: %v", err))
+	}
+	return &Parser{p: p}
+}
+
+// Parse parses one file. It never fails: every problem becomes a diagnostic, and every
+// declaration that can be read is in the result.
+func (p *Parser) Parse(name, text string) *File {
+	f := &File{Name: name, Text: text, Tokens: Lex(text), Lines: NewLineIndex(text)}
+	st := &parseState{p: p.p, f: f}
+	st.prepareTokens()
+	for _, s := range st.split() {
+		if s.junk {
+			continue
+		}
+		if d := st.parseSeg(s, nil); d != nil {
+			f.Decls = append(f.Decls, d)
+		}
+	}
+	st.markLexicalBreaks()
+	validate(f, &st.diags)
+	sortDiagnostics(st.diags)
+	f.Diagnostics = st.diags
+	return f
+}
+
+type parseState struct {
+	p     *parsers
+	f     *File
+	toks  []lexer.Token // tokens for parsing: invalid ones dropped, bad strings retyped
+	diags []Diagnostic
+	// lexErrs are the offsets of lexical errors; declarations holding one are Broken.
+	lexErrs []int
+}
+
+func (st *parseState) errorf(span Span, format string, args ...any) {
+	st.diags = append(st.diags, Diagnostic{Span: span, Severity: SeverityError, Code: "syntax", Message: fmt.Sprintf(format, args...)})
+}
+
+func tokSpan(t lexer.Token) Span { return Span{t.Pos.Offset, t.Pos.Offset + len(t.Value)} }
+
+// prepareTokens reports lexical errors and builds the token list the parser sees.
+func (st *parseState) prepareTokens() {
+	st.toks = make([]lexer.Token, 0, len(st.f.Tokens))
+	for _, t := range st.f.Tokens {
+		switch t.Type {
+		case TokInvalid:
+			st.lexErrs = append(st.lexErrs, t.Pos.Offset)
+			st.errorf(tokSpan(t), "%s", invalidMessage(t.Value))
+			continue
+		case TokBadString:
+			st.lexErrs = append(st.lexErrs, t.Pos.Offset)
+			if strings.HasPrefix(t.Value, `"""`) {
+				st.errorf(tokSpan(t), "unterminated text block: close it with `\"\"\"`")
+				t.Type = TokRawString
+			} else {
+				st.errorf(tokSpan(t), "unterminated string: close it with `\"` on the same line (use `\"\"\"` for text over several lines)")
+				t.Type = TokString
+			}
+		case TokBadComment:
+			st.lexErrs = append(st.lexErrs, t.Pos.Offset)
+			st.errorf(Span{t.Pos.Offset, t.Pos.Offset + 2}, "unterminated comment: close it with `*/`")
+		}
+		st.toks = append(st.toks, t)
+	}
+}
+
+func invalidMessage(v string) string {
+	switch {
+	case v == "=":
+		return "unexpected `=`: attributes take their value without `=`, as in `trust high`"
+	case v == "[" || v == "]":
+		return fmt.Sprintf("unexpected `%s`: list values are separated by commas without brackets, as in `stride tampering, spoofing`", v)
+	case v == "#":
+		return "unexpected `#`: comments start with `//` or `/*`"
+	case v == "-":
+		return "unexpected `-`: flows are written `a -> b` or `a <-> b`"
+	case v != "" && v[0] >= '0' && v[0] <= '9':
+		return fmt.Sprintf("`%s` is not a number, date or identifier: identifiers start with a letter, dates are written 2027-06-30", v)
+	}
+	return fmt.Sprintf("unexpected character `%s`: expected a declaration, an attribute, a value, or a comment", v)
+}
+
+// seg is a declaration found by the splitter: the token ranges of its header, statements
+// and nested declarations, before participle has looked at it.
+type seg struct {
+	junk   bool
+	kw     int // token index of the keyword
+	lbrace int // token index of `{`, -1 when missing
+	rbrace int // token index of `}`, -1 when missing
+	end    int // token index just after the segment
+	items  []segItem
+	clean  bool // closed, and no problem found by the splitter
+}
+
+type segItem struct {
+	start, end int // statement tokens [start, end), separators excluded
+	child      *seg
+}
+
+func (st *parseState) sig(i int) bool {
+	t := st.toks[i].Type
+	return t != TokComment && t != TokBadComment
+}
+
+// next returns the index of the first significant token at or after i.
+func (st *parseState) next(i int) int {
+	for i < len(st.toks)-1 && !st.sig(i) {
+		i++
+	}
+	return i
+}
+
+// split cuts the file into top-level declarations and junk.
+func (st *parseState) split() []*seg {
+	var segs []*seg
+	i := 0
+	for {
+		i = st.next(i)
+		t := st.toks[i]
+		switch {
+		case t.Type == TokEOF:
+			return segs
+		case t.Type == TokNewline || t.Value == ";":
+			i++
+		case t.Type == TokKeyword:
+			s := st.splitDecl(i, 0)
+			segs = append(segs, s)
+			i = s.end
+		default:
+			end := st.skipJunk(i)
+			st.reportJunk(i, end)
+			segs = append(segs, &seg{junk: true, kw: i, end: end})
+			i = end
+		}
+	}
+}
+
+// skipJunk returns the end of a run of tokens at top level that starts no declaration: up
+// to the next line that starts with a keyword, skipping balanced braces.
+func (st *parseState) skipJunk(i int) int {
+	depth := 0
+	atLineStart := false
+	for ; st.toks[i].Type != TokEOF; i++ {
+		t := st.toks[i]
+		switch {
+		case t.Type == TokNewline:
+			atLineStart = true
+			continue
+		case t.Value == "{" && t.Type == TokPunct:
+			depth++
+		case t.Value == "}" && t.Type == TokPunct:
+			if depth > 0 {
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		case t.Type == TokKeyword && depth == 0 && atLineStart:
+			return i
+		}
+		if st.sig(i) {
+			atLineStart = false
+		}
+	}
+	return i
+}
+
+func (st *parseState) reportJunk(start, end int) {
+	t := st.toks[start]
+	span := Span{t.Pos.Offset, st.toks[end-1].Pos.Offset + len(st.toks[end-1].Value)}
+	st.lexErrs = append(st.lexErrs, span.Start)
+	switch {
+	case t.Type == TokPunct && t.Value == "}":
+		st.errorf(tokSpan(t), "unmatched `}`: no declaration is open here")
+	case t.Type == TokIdent:
+		if s := Suggest(t.Value, kindNames()); s != "" {
+			st.errorf(tokSpan(t), "unknown declaration `%s`: did you mean `%s`?", t.Value, s)
+			return
+		}
+		st.errorf(tokSpan(t), "unexpected `%s` at top level: expected a declaration (%s)", t.Value, strings.Join(kindNames(), ", "))
+	default:
+		st.errorf(tokSpan(t), "unexpected %s at top level: expected a declaration (%s)", describe(t), strings.Join(kindNames(), ", "))
+	}
+}
+
+func kindNames() []string {
+	names := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		names[i] = string(k)
+	}
+	return names
+}
+
+func describe(t lexer.Token) string {
+	switch t.Type {
+	case TokEOF:
+		return "end of file"
+	case TokNewline:
+		return "end of line"
+	case TokString, TokRawString, TokBadString:
+		return "string " + clip(t.Value)
+	}
+	return "`" + clip(t.Value) + "`"
+}
+
+func clip(s string) string {
+	if len(s) > 24 {
+		cut := 24
+		for cut > 0 && s[cut]&0xC0 == 0x80 {
+			cut--
+		}
+		return s[:cut] + "…"
+	}
+	return s
+}
+
+// splitDecl splits the declaration whose keyword is at token kw. col is the keyword column
+// of the enclosing declaration (0 at top level): a keyword at or left of it ends this one.
+func (st *parseState) splitDecl(kw, parentCol int) *seg {
+	s := &seg{kw: kw, lbrace: -1, rbrace: -1, clean: true}
+	kind := st.toks[kw].Value
+	myCol := st.toks[kw].Pos.Column
+	// Header: up to `{`.
+	i := kw + 1
+	for {
+		i = st.next(i)
+		t := st.toks[i]
+		if t.Type == TokPunct && t.Value == "{" {
+			s.lbrace = i
+			i++
+			break
+		}
+		if t.Type == TokNewline {
+			j := st.next(i + 1)
+			if st.toks[j].Type == TokPunct && st.toks[j].Value == "{" {
+				i = j
+				continue
+			}
+			// A header line without `{`: read the lines below as its body if they look like
+			// one (indented attributes), else the declaration has no body.
+			st.errorf(Span{st.lastSigEnd(i), st.lastSigEnd(i)}, "expected `{` after %s", st.headerWords(kw, i))
+			s.clean = false
+			if st.toks[j].Type == TokIdent && st.toks[j].Pos.Column > myCol {
+				i = j
+				break
+			}
+			s.end = i
+			return s
+		}
+		if t.Type == TokEOF || t.Type == TokKeyword || (t.Type == TokPunct && t.Value == "}") {
+			st.errorf(Span{st.lastSigEnd(i), st.lastSigEnd(i)}, "expected `{` after %s", st.headerWords(kw, i))
+			s.clean = false
+			s.end = i
+			return s
+		}
+		i++
+	}
+	// Body: statements and nested declarations until the matching `}`.
+	for {
+		i = st.next(i)
+		t := st.toks[i]
+		switch {
+		case t.Type == TokNewline || (t.Type == TokPunct && t.Value == ";"):
+			i++
+		case t.Type == TokPunct && t.Value == "}":
+			if t.Pos.Column < myCol && s.lbrace >= 0 && st.toks[s.lbrace].Pos.Line != t.Pos.Line {
+				// A brace left of the keyword closes an enclosing declaration.
+				st.unclosed(s, kind, i)
+				return s
+			}
+			s.rbrace = i
+			s.end = i + 1
+			return s
+		case t.Type == TokEOF:
+			st.unclosed(s, kind, i)
+			return s
+		case t.Type == TokKeyword:
+			if Kind(kind) != KindBoundary || t.Pos.Column <= myCol {
+				st.unclosed(s, kind, i)
+				return s
+			}
+			child := st.splitDecl(i, myCol)
+			if !child.clean {
+				s.clean = false
+			}
+			s.items = append(s.items, segItem{child: child})
+			i = child.end
+		default:
+			start := i
+			i = st.stmtEnd(i)
+			s.items = append(s.items, segItem{start: start, end: i})
+		}
+	}
+}
+
+// stmtEnd returns the end of the statement starting at i: the next line break (unless the
+// line ends with a comma), `;`, or a `}` closing the body.
+func (st *parseState) stmtEnd(i int) int {
+	depth := 0
+	prev := ""
+	for ; ; i++ {
+		t := st.toks[i]
+		switch {
+		case t.Type == TokEOF:
+			return i
+		case t.Type == TokNewline:
+			if prev != "," && depth == 0 {
+				return i
+			}
+		case t.Type == TokPunct && t.Value == ";" && depth == 0:
+			return i
+		case t.Type == TokPunct && t.Value == "{":
+			depth++
+		case t.Type == TokPunct && t.Value == "}":
+			if depth == 0 {
+				return i
+			}
+			depth--
+		}
+		if st.sig(i) && t.Type != TokNewline {
+			prev = t.Value
+		}
+	}
+}
+
+func (st *parseState) unclosed(s *seg, kind string, at int) {
+	s.clean = false
+	s.end = at
+	end := st.lastSigEnd(at)
+	kwTok := st.toks[s.kw]
+	what := kind
+	if id := st.headerID(s); id != "" {
+		what += " `" + id + "`"
+	}
+	st.errorf(Span{end, end}, "expected `}` to close %s opened at %d:%d", what, kwTok.Pos.Line, kwTok.Pos.Column)
+}
+
+// lastSigEnd returns the end offset of the last significant token before index i.
+func (st *parseState) lastSigEnd(i int) int {
+	for j := i - 1; j >= 0; j-- {
+		t := st.toks[j]
+		if t.Type != TokNewline && t.Type != TokComment {
+			return t.Pos.Offset + len(t.Value)
+		}
+	}
+	return 0
+}
+
+func (st *parseState) headerID(s *seg) string {
+	var parts []string
+	for i := s.kw + 1; i < len(st.toks); i++ {
+		t := st.toks[i]
+		if t.Type == TokNewline || t.Type == TokEOF || t.Value == "{" || t.Type == TokString || t.Type == TokRawString || t.Type == TokKeyword {
+			break
+		}
+		if t.Type == TokComment {
+			continue
+		}
+		parts = append(parts, t.Value)
+	}
+	return strings.Join(parts, "")
+}
+
+func (st *parseState) headerWords(kw, end int) string {
+	var parts []string
+	for i := kw; i < end; i++ {
+		if st.sig(i) && st.toks[i].Type != TokNewline {
+			parts = append(parts, st.toks[i].Value)
+		}
+	}
+	return "`" + clip(strings.Join(parts, " ")) + "`"
+}
+
+// piece returns the tokens [start, end) without line breaks, ending with TokEOF, for parsing
+// one header or statement on its own.
+func (st *parseState) piece(start, end int, keepNewlines bool) *lexer.PeekingLexer {
+	toks := make([]lexer.Token, 0, end-start+1)
+	for i := start; i < end; i++ {
+		if !keepNewlines && st.toks[i].Type == TokNewline {
+			continue
+		}
+		toks = append(toks, st.toks[i])
+	}
+	eof := st.toks[end]
+	toks = append(toks, lexer.Token{Type: TokEOF, Pos: eof.Pos})
+	pl, _ := lexer.Upgrade(&sliceLexer{toks: toks}, TokComment, TokBadComment)
+	return pl
+}
+
+// parseSeg turns a segment into a declaration: in one participle parse when the segment is
+// clean, else piece by piece so that an error costs only its statement.
+func (st *parseState) parseSeg(s *seg, parent *Decl) *Decl {
+	if s.clean && s.rbrace >= 0 {
+		g, err := st.p.decl.ParseFromLexer(st.piece(s.kw, s.end, true))
+		if err == nil {
+			d := st.convertDecl(g, parent)
+			return d
+		}
+	}
+	return st.parseSegPieces(s, parent)
+}
+
+func (st *parseState) parseSegPieces(s *seg, parent *Decl) *Decl {
+	hdrEnd := s.lbrace
+	if hdrEnd < 0 {
+		hdrEnd = s.kw + 1
+		for hdrEnd < s.end && st.toks[hdrEnd].Type != TokNewline {
+			hdrEnd++
+		}
+	}
+	g := &gDecl{}
+	h, err := st.p.header.ParseFromLexer(st.piece(s.kw, hdrEnd, false))
+	if err != nil {
+		st.reportParseError(err, "in the header of "+st.toks[s.kw].Value, headerForm(Kind(st.toks[s.kw].Value)))
+	}
+	if h == nil || h.Kind == nil {
+		h = &gHeader{Kind: &gKeyword{Pos: st.toks[s.kw].Pos, Name: st.toks[s.kw].Value}}
+	}
+	g.Header = h
+	if s.lbrace >= 0 {
+		g.LBrace = &gOpen{Pos: st.toks[s.lbrace].Pos, V: "{"}
+	}
+	if s.rbrace >= 0 {
+		g.RBrace = &gClose{Pos: st.toks[s.rbrace].Pos, V: "}"}
+	}
+	var children []*Decl
+	for _, it := range s.items {
+		if it.child != nil {
+			children = append(children, st.parseSeg(it.child, nil))
+			g.Items = append(g.Items, &gItem{Decl: &gDecl{}}) // placeholder keeps order
+			continue
+		}
+		stmt, err := st.p.stmt.ParseFromLexer(st.piece(it.start, it.end, false))
+		if err != nil {
+			st.reportStmtError(err, it, Kind(st.toks[s.kw].Value))
+			continue
+		}
+		g.Items = append(g.Items, &gItem{Stmt: stmt})
+	}
+	d := st.convertDecl(g, parent)
+	// Attach the separately parsed children in order.
+	d.Children = d.Children[:0]
+	for _, c := range children {
+		if c != nil {
+			c.Parent = d
+			d.Children = append(d.Children, c)
+		}
+	}
+	d.Broken = true
+	last := s.end - 1
+	for last > s.kw && (!st.sig(last) || st.toks[last].Type == TokNewline) {
+		last--
+	}
+	if s.rbrace < 0 {
+		d.Span.End = st.toks[last].Pos.Offset + len(st.toks[last].Value)
+		if s.lbrace < 0 {
+			d.Header.End = d.Span.End
+		}
+	}
+	return d
+}
+
+func headerForm(k Kind) string {
+	switch {
+	case k == KindModel:
+		return "model [\"Title\"] { ... }"
+	case k == KindFlow:
+		return "flow SOURCE -> TARGET [\"Title\"] { ... }, or flow NAME: SOURCE -> TARGET { ... }"
+	case k.IsResponse():
+		return string(k) + " THREAT-ID [\"Title\"] { ... }"
+	}
+	return string(k) + " ID [\"Title\"] { ... }"
+}
+
+// reportParseError turns participle's error into a message in the user's words.
+func (st *parseState) reportParseError(err error, where, form string) {
+	var perr participle.Error
+	if !errors.As(err, &perr) {
+		st.errorf(Span{}, "%s: %v", where, err)
+		return
+	}
+	pos := perr.Position()
+	tok := st.tokenAt(pos.Offset)
+	st.errorf(tokSpan(tok), "unexpected %s %s: expected %s", describe(tok), where, form)
+}
+
+func (st *parseState) reportStmtError(err error, it segItem, kind Kind) {
+	var perr participle.Error
+	first := st.toks[it.start]
+	if first.Type != TokIdent {
+		span := tokSpan(first)
+		st.lexErrs = append(st.lexErrs, span.Start)
+		st.errorf(span, "expected an attribute name, found %s; %s attributes: %s", describe(first), kind, strings.Join(AttributeNames(kind), ", "))
+		return
+	}
+	if errors.As(err, &perr) {
+		tok := st.tokenAt(perr.Position().Offset)
+		if tok.Type == TokEOF || tok.Pos.Offset >= st.toks[it.end].Pos.Offset {
+			st.errorf(Span{st.lastSigEnd(it.end), st.lastSigEnd(it.end)}, "`%s` ends with a comma: add a value after it or remove the comma", first.Value)
+			return
+		}
+		st.errorf(tokSpan(tok), "unexpected %s in `%s`: values are identifiers, \"strings\", dates or numbers separated by commas; put each attribute on its own line or separate them with `;`", describe(tok), first.Value)
+		return
+	}
+	st.errorf(tokSpan(first), "cannot read `%s`: %v", first.Value, err)
+}
+
+// tokenAt returns the parse token starting at byte offset off (or the first after it).
+func (st *parseState) tokenAt(off int) lexer.Token {
+	lo, hi := 0, len(st.toks)-1
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if st.toks[mid].Pos.Offset < off {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return st.toks[lo]
+}
+
+// markLexicalBreaks marks declarations holding a lexical error or junk as Broken so the
+// formatter leaves them as written.
+func (st *parseState) markLexicalBreaks() {
+	for _, off := range st.lexErrs {
+		for _, d := range st.f.Decls {
+			if d.Span.Start <= off && off < d.Span.End {
+				d.Broken = true
+			}
+		}
+	}
+}
+
+func identOf(g *gIdent) *Ident {
+	if g == nil {
+		return nil
+	}
+	return &Ident{Name: g.Name, Span: Span{g.Pos.Offset, g.Pos.Offset + len(g.Name)}}
+}
+
+func refOf(g *gRef) *Ref {
+	if g == nil || g.Head == nil {
+		return nil
+	}
+	r := &Ref{Arrow: g.Arrow}
+	if g.At != nil {
+		r.Rule, r.From = identOf(g.Head), identOf(g.At)
+	} else {
+		r.From = identOf(g.Head)
+	}
+	r.To = identOf(g.To)
+	if r.To == nil {
+		r.Arrow = ""
+	}
+	r.Span.Start = g.Head.Pos.Offset
+	r.Span.End = r.From.Span.End
+	if r.To != nil {
+		r.Span.End = r.To.Span.End
+	}
+	return r
+}
+
+func valueOf(g *gValue) *Value {
+	if g == nil {
+		return nil
+	}
+	switch {
+	case g.Str != nil:
+		return &Value{Kind: ValueString, Text: unquote(*g.Str), Span: Span{g.Pos.Offset, g.Pos.Offset + len(*g.Str)}}
+	case g.Date != nil:
+		return &Value{Kind: ValueDate, Text: *g.Date, Span: Span{g.Pos.Offset, g.Pos.Offset + len(*g.Date)}}
+	case g.Num != nil:
+		return &Value{Kind: ValueNumber, Text: *g.Num, Span: Span{g.Pos.Offset, g.Pos.Offset + len(*g.Num)}}
+	case g.Ref != nil:
+		r := refOf(g.Ref)
+		if r == nil {
+			return nil
+		}
+		return &Value{Kind: ValueRef, Text: r.String(), Ref: r, Span: r.Span}
+	}
+	return nil
+}
+
+func (st *parseState) convertDecl(g *gDecl, parent *Decl) *Decl {
+	h := g.Header
+	d := &Decl{Kind: Kind(h.Kind.Name), Parent: parent, LBrace: -1, RBrace: -1}
+	d.KindSpan = Span{h.Kind.Pos.Offset, h.Kind.Pos.Offset + len(h.Kind.Name)}
+	d.Span.Start = d.KindSpan.Start
+	d.Header = Span{d.KindSpan.Start, d.KindSpan.End}
+	first, second := refOf(h.First), refOf(h.Second)
+	d.Title = valueOf(h.Title)
+	for _, r := range []*Ref{first, second} {
+		if r != nil && r.Span.End > d.Header.End {
+			d.Header.End = r.Span.End
+		}
+	}
+	if d.Title != nil && d.Title.Span.End > d.Header.End {
+		d.Header.End = d.Title.Span.End
+	}
+	st.headerParts(d, first, second)
+	if g.LBrace != nil {
+		d.LBrace = g.LBrace.Pos.Offset
+	}
+	if g.RBrace != nil {
+		d.RBrace = g.RBrace.Pos.Offset
+		d.Span.End = d.RBrace + 1
+	} else {
+		d.Span.End = d.Header.End
+	}
+	for _, it := range g.Items {
+		switch {
+		case it.Stmt != nil:
+			a := &Attr{Key: *identOf(it.Stmt.Key)}
+			a.Span = a.Key.Span
+			for _, gv := range it.Stmt.Values {
+				if v := valueOf(gv); v != nil {
+					a.Values = append(a.Values, v)
+					a.Span.End = v.Span.End
+				}
+			}
+			d.Attrs = append(d.Attrs, a)
+		case it.Decl != nil && it.Decl.Header != nil:
+			d.Children = append(d.Children, st.convertDecl(it.Decl, d))
+		}
+	}
+	return d
+}
+
+// headerParts assigns the header's references according to the kind and reports header
+// forms the kind does not take.
+func (st *parseState) headerParts(d *Decl, first, second *Ref) {
+	form := headerForm(d.Kind)
+	bad := func(r *Ref, why string) {
+		d.Broken = true
+		st.errorf(r.Span, "%s; write %s", why, form)
+	}
+	if d.Title != nil && d.Title.Kind != ValueString {
+		d.Broken = true
+		st.errorf(d.Title.Span, "a title is a quoted string: %s \"%s\"", d.Kind, d.Title.Text)
+		d.Title = nil
+	}
+	switch {
+	case d.Kind == KindFlow:
+		switch {
+		case second != nil:
+			if first.Rule != nil || first.To != nil {
+				bad(first, "a flow's name is a plain identifier")
+			} else {
+				d.Name = first.From
+			}
+			first = second
+		}
+		if first == nil {
+			d.Broken = true
+			st.errorf(d.KindSpan, "a flow needs its endpoints: write %s", form)
+			return
+		}
+		if first.Rule != nil {
+			bad(first, "`@` does not belong in a flow header")
+		}
+		if first.To == nil {
+			d.Broken = true
+			st.errorf(first.Span, "a flow needs a source and a target: write `flow %s -> TARGET`", first.From.Name)
+			return
+		}
+		d.From, d.To, d.Arrow = first.From, first.To, first.Arrow
+	case d.Kind.IsResponse():
+		if second != nil {
+			bad(second, "a response names only the threat it answers")
+		}
+		if first == nil {
+			d.Broken = true
+			st.errorf(d.KindSpan, "%s needs the threat it answers: write %s", d.Kind, form)
+			return
+		}
+		if first.To != nil && first.Rule == nil {
+			bad(first, "a response names a threat, not a flow (a generated threat's id is `RULE@source->target`)")
+			return
+		}
+		d.Target = first
+	default:
+		if second != nil {
+			bad(second, fmt.Sprintf("`:` names flows only; %s takes one id", d.Kind))
+		}
+		if first == nil {
+			if d.Kind != KindModel {
+				d.Broken = true
+				st.errorf(Span{d.KindSpan.End, d.KindSpan.End}, "%s needs an id: write %s", d.Kind, form)
+			}
+			return
+		}
+		if first.Rule != nil || first.To != nil {
+			bad(first, fmt.Sprintf("a %s id is a plain identifier", d.Kind))
+			return
+		}
+		d.Name = first.From
+	}
+}
