@@ -167,3 +167,40 @@ func diffLines(a, b []string) []op {
 	}
 	return ops
 }
+
+// Edit replaces the lines [StartLine, EndLine) of the old text (0-based) with Text.
+type Edit struct {
+	StartLine, EndLine int
+	Text               string
+}
+
+// LineEdits returns the smallest line-based edits that turn a into b, in order.
+func LineEdits(a, b string) []Edit {
+	if a == b {
+		return nil
+	}
+	ops := diffLines(splitLines(a), splitLines(b))
+	var edits []Edit
+	line := 0
+	for i := 0; i < len(ops); {
+		if ops[i].kind == opEqual {
+			line++
+			i++
+			continue
+		}
+		e := Edit{StartLine: line, EndLine: line}
+		var text strings.Builder
+		for i < len(ops) && ops[i].kind != opEqual {
+			if ops[i].kind == opDelete {
+				e.EndLine++
+				line++
+			} else {
+				text.WriteString(ops[i].line)
+			}
+			i++
+		}
+		e.Text = text.String()
+		edits = append(edits, e)
+	}
+	return edits
+}

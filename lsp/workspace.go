@@ -1,0 +1,445 @@
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/threatls/threatls/analysis"
+	"github.com/threatls/threatls/dsl"
+	"github.com/threatls/threatls/internal/files"
+)
+
+// settings are the user's choices, from initializationOptions or
+// workspace/didChangeConfiguration.
+type settings struct {
+	// Threshold is the lowest severity of open threats shown.
+	Threshold analysis.Risk
+	// Coverage shows STRIDE-per-element coverage hints.
+	Coverage bool
+}
+
+// workspace holds the documents of every model and runs the analysis. Every change bumps a
+// generation; one analysis runs at a time, always on the latest documents, and requests
+// wait for the result of the generation they saw (no fixed delay).
+type workspace struct {
+	s *Server
+
+	mu        sync.Mutex
+	roots     []string             // model roots: absolute folder paths
+	toLoad    []string             // roots whose files are not read yet
+	disk      map[string]*document // path -> document read from disk
+	open      map[string]*document // uri -> open document
+	settings  settings
+	gen       uint64
+	running   bool
+	dirty     bool
+	latest    *analysisState
+	updated   chan struct{}
+	published map[string]string // uri -> the diagnostics last sent
+	stopped   bool
+	done      chan struct{}
+	cache     map[string]*modelResult // model key -> last result, reused while its documents are unchanged
+}
+
+// modelResult is the analysis of one model: the documents of one root (or one loose
+// document outside every root).
+type modelResult struct {
+	key  string
+	root string
+	docs []*document
+	res  *analysis.Result
+	opts analysis.Options
+}
+
+// analysisState is what one analysis run produced.
+type analysisState struct {
+	gen    uint64
+	models []*modelResult
+	byURI  map[string]*modelResult
+	docs   map[string]*document
+}
+
+func newWorkspace(s *Server) *workspace {
+	return &workspace{s: s, disk: map[string]*document{}, open: map[string]*document{}, published: map[string]string{},
+		updated: make(chan struct{}), done: make(chan struct{}), cache: map[string]*modelResult{},
+		settings: settings{Threshold: analysis.RiskNote, Coverage: true}, latest: &analysisState{byURI: map[string]*modelResult{}, docs: map[string]*document{}}}
+}
+
+func (w *workspace) stop() {
+	w.mu.Lock()
+	w.stopped = true
+	running := w.running
+	w.mu.Unlock()
+	if running {
+		select {
+		case <-w.done:
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+// change records a change and starts an analysis unless one is running; a running one
+// starts another pass when it ends. Call with w.mu held.
+func (w *workspace) changeLocked() {
+	w.gen++
+	if w.running {
+		w.dirty = true
+		return
+	}
+	w.running = true
+	w.done = make(chan struct{})
+	go w.run()
+}
+
+func (w *workspace) change() {
+	w.mu.Lock()
+	w.changeLocked()
+	w.mu.Unlock()
+}
+
+// snapshot is what a request sees: the generation at its arrival and the open documents.
+type snapshot struct {
+	gen  uint64
+	open map[string]*document
+	enc  encoding
+}
+
+type snapshotKey struct{}
+
+func withSnapshot(ctx context.Context, s snapshot) context.Context {
+	return context.WithValue(ctx, snapshotKey{}, s)
+}
+
+func snapshotOf(ctx context.Context) snapshot {
+	s, _ := ctx.Value(snapshotKey{}).(snapshot)
+	return s
+}
+
+func (w *workspace) snapshot() snapshot {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	open := make(map[string]*document, len(w.open))
+	for k, v := range w.open {
+		open[k] = v
+	}
+	w.s.mu.Lock()
+	enc := w.s.encoding
+	w.s.mu.Unlock()
+	return snapshot{gen: w.gen, open: open, enc: enc}
+}
+
+// await returns the analysis of generation gen or later.
+func (w *workspace) await(ctx context.Context, gen uint64) (*analysisState, error) {
+	for {
+		w.mu.Lock()
+		st, ch := w.latest, w.updated
+		w.mu.Unlock()
+		if st.gen >= gen {
+			return st, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// run analyses until no change is pending.
+func (w *workspace) run() {
+	for {
+		w.mu.Lock()
+		if w.stopped {
+			w.running = false
+			close(w.done)
+			w.mu.Unlock()
+			return
+		}
+		gen := w.gen
+		w.dirty = false
+		toLoad := w.toLoad
+		w.toLoad = nil
+		w.mu.Unlock()
+
+		for _, root := range toLoad {
+			w.load(root)
+		}
+		st := w.analyze(gen)
+		w.publish(st)
+
+		w.mu.Lock()
+		w.latest = st
+		close(w.updated)
+		w.updated = make(chan struct{})
+		if !w.dirty && len(w.toLoad) == 0 {
+			w.running = false
+			close(w.done)
+			w.mu.Unlock()
+			return
+		}
+		w.mu.Unlock()
+	}
+}
+
+// load reads every .threat file under root from disk.
+func (w *workspace) load(root string) {
+	names, err := files.Find(root)
+	if err != nil {
+		w.s.logToClient(protocol.MessageTypeWarning, "threatls: "+err.Error())
+		return
+	}
+	docs := make([]*document, 0, len(names))
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			w.s.log.Warn("cannot read a model file", "path", name, "err", err)
+			continue
+		}
+		docs = append(docs, newDocument(w.s.parser, pathToURI(name), 0, string(data), false))
+	}
+	parseAll(docs)
+	w.mu.Lock()
+	for _, d := range docs {
+		w.disk[d.path] = d
+	}
+	w.mu.Unlock()
+}
+
+// parseAll parses documents on every core.
+func parseAll(docs []*document) {
+	var wg sync.WaitGroup
+	next := make(chan *document)
+	for i := 0; i < max(1, runtime.NumCPU()); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for d := range next {
+				d.file()
+			}
+		}()
+	}
+	for _, d := range docs {
+		next <- d
+	}
+	close(next)
+	wg.Wait()
+}
+
+// rootOf returns the model root holding path, or "".
+func (w *workspace) rootOfLocked(path string) string {
+	best := ""
+	for _, r := range w.roots {
+		if path == r || strings.HasPrefix(path, r+string(filepath.Separator)) {
+			if len(r) > len(best) {
+				best = r
+			}
+		}
+	}
+	return best
+}
+
+// analyze groups the current documents into models and analyses the ones that changed.
+func (w *workspace) analyze(gen uint64) *analysisState {
+	w.mu.Lock()
+	groups := map[string]*modelResult{}
+	add := func(key, root string, d *document) {
+		g := groups[key]
+		if g == nil {
+			g = &modelResult{key: key, root: root}
+			groups[key] = g
+		}
+		g.docs = append(g.docs, d)
+	}
+	openByPath := map[string]bool{}
+	for uri, d := range w.open {
+		if d.path != "" {
+			openByPath[d.path] = true
+			if root := w.rootOfLocked(d.path); root != "" {
+				add(root, root, d)
+				continue
+			}
+		}
+		add("doc:"+uri, "", d)
+	}
+	for path, d := range w.disk {
+		if openByPath[path] {
+			continue
+		}
+		if root := w.rootOfLocked(path); root != "" {
+			add(root, root, d)
+		}
+	}
+	opts := analysis.Options{Threshold: w.settings.Threshold, Coverage: w.settings.Coverage}
+	if w.s.opts.Today != "" {
+		opts.Today, _ = time.Parse("2006-01-02", w.s.opts.Today)
+	}
+	optsKey := opts
+	cache := w.cache
+	w.mu.Unlock()
+
+	st := &analysisState{gen: gen, byURI: map[string]*modelResult{}, docs: map[string]*document{}}
+	newCache := map[string]*modelResult{}
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		g := groups[k]
+		sort.Slice(g.docs, func(i, j int) bool { return g.docs[i].uri < g.docs[j].uri })
+		if prev := cache[k]; prev != nil && sameDocs(prev.docs, g.docs) && prev.res != nil && prev.opts == optsKey {
+			g.res = prev.res
+		} else {
+			fs := make([]*dsl.File, len(g.docs))
+			for i, d := range g.docs {
+				fs[i] = d.file()
+			}
+			g.res = analysis.Analyze(fs, opts)
+		}
+		g.opts = optsKey
+		newCache[k] = g
+		st.models = append(st.models, g)
+		for _, d := range g.docs {
+			st.byURI[d.uri] = g
+			st.docs[d.uri] = d
+		}
+	}
+	w.mu.Lock()
+	w.cache = newCache
+	w.mu.Unlock()
+	return st
+}
+
+func sameDocs(a, b []*document) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// publish sends the diagnostics of every document whose diagnostics changed, and clears
+// those of documents that left every model.
+func (w *workspace) publish(st *analysisState) {
+	w.s.mu.Lock()
+	enc, caps := w.s.encoding, w.s.clientCaps
+	w.s.mu.Unlock()
+	sent := map[string]string{}
+	open, findings := 0, 0
+	for _, m := range st.models {
+		byFile := map[string][]analysis.Finding{}
+		for _, f := range m.res.Findings {
+			byFile[f.File] = append(byFile[f.File], f)
+			findings++
+		}
+		for _, t := range m.res.Threats {
+			if t.State == analysis.StateOpen {
+				open++
+			}
+		}
+		for _, d := range m.docs {
+			diags := make([]protocol.Diagnostic, 0, len(byFile[d.uri]))
+			for _, f := range byFile[d.uri] {
+				diags = append(diags, toDiagnostic(f, d, st, enc, caps))
+			}
+			params := protocol.PublishDiagnosticsParams{URI: protocol.DocumentURI(d.uri), Diagnostics: diags}
+			if d.open {
+				params.Version = uint32(d.version)
+			}
+			key := fingerprint(diags)
+			sent[d.uri] = key
+			w.mu.Lock()
+			prev, had := w.published[d.uri]
+			w.mu.Unlock()
+			if had && prev == key {
+				continue
+			}
+			w.s.notify("textDocument/publishDiagnostics", params)
+		}
+	}
+	w.mu.Lock()
+	for uri := range w.published {
+		if _, still := sent[uri]; !still {
+			w.s.notify("textDocument/publishDiagnostics", protocol.PublishDiagnosticsParams{URI: protocol.DocumentURI(uri), Diagnostics: []protocol.Diagnostic{}})
+		}
+	}
+	w.published = sent
+	w.mu.Unlock()
+	w.s.notify("threatls/status", map[string]int{"openThreats": open, "findings": findings, "models": len(st.models)})
+}
+
+func fingerprint(diags []protocol.Diagnostic) string {
+	b, _ := json.Marshal(diags)
+	return string(b)
+}
+
+// toDiagnostic converts a finding.
+func toDiagnostic(f analysis.Finding, d *document, st *analysisState, enc encoding, caps clientCaps) protocol.Diagnostic {
+	lines := d.file().Lines
+	diag := protocol.Diagnostic{
+		Range:    rangeOf(lines, f.Span, enc),
+		Severity: protocol.DiagnosticSeverity(f.Level),
+		Code:     f.Code,
+		Source:   "threatls",
+		Message:  f.Message,
+	}
+	if caps.codeDescription {
+		diag.CodeDescription = &protocol.CodeDescription{Href: protocol.URI(rulesDoc(f.Code))}
+	}
+	if f.Code == "unused-data" || f.Code == "isolated-element" {
+		diag.Tags = []protocol.DiagnosticTag{protocol.DiagnosticTagUnnecessary}
+	}
+	if caps.relatedInfo {
+		for _, r := range f.Related {
+			rd := st.docs[r.File]
+			if rd == nil {
+				continue
+			}
+			diag.RelatedInformation = append(diag.RelatedInformation, protocol.DiagnosticRelatedInformation{
+				Location: protocol.Location{URI: protocol.DocumentURI(r.File), Range: rangeOf(rd.file().Lines, r.Span, enc)},
+				Message:  r.Message,
+			})
+		}
+	}
+	if f.ThreatID != "" {
+		diag.Data = map[string]string{"threat": f.ThreatID}
+	}
+	return diag
+}
+
+func rulesDoc(code string) string {
+	const base = "https://github.com/threatls/threatls/blob/main/docs/rules.md"
+	if _, ok := analysis.CheckTitles[code]; ok {
+		return base + "#model-checks"
+	}
+	return base + "#" + code
+}
+
+// docFor returns the document a request names: the open buffer, else the analysed copy.
+func (st *analysisState) docFor(snap snapshot, uri string) *document {
+	if d := snap.open[uri]; d != nil {
+		return d
+	}
+	return st.docs[uri]
+}
+
+// resultFor returns the model analysis a document belongs to.
+func (st *analysisState) resultFor(uri string) *analysis.Result {
+	if m := st.byURI[uri]; m != nil {
+		return m.res
+	}
+	return nil
+}
