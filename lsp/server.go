@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
@@ -84,11 +85,9 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) int {
 	select {
 	case <-s.conn.Done():
 	case <-s.exited:
-		_ = s.conn.Close()
-		<-s.conn.Done()
+		s.closeConn()
 	case <-ctx.Done():
-		_ = s.conn.Close()
-		<-s.conn.Done()
+		s.closeConn()
 	}
 	s.ws.stop()
 	if err := s.conn.Err(); err != nil && !errors.Is(err, io.EOF) {
@@ -193,6 +192,17 @@ func (s *Server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 }
 
 var errCancelled = errors.New("request cancelled")
+
+// closeConn closes the connection and waits briefly for its reader to stop. A read blocked
+// on standard input does not end when the file is closed, so the wait is bounded: the
+// process exits after Serve returns whatever the reader is doing.
+func (s *Server) closeConn() {
+	_ = s.conn.Close()
+	select {
+	case <-s.conn.Done():
+	case <-time.After(200 * time.Millisecond):
+	}
+}
 
 // idKey turns a request id into a map key. jsonrpc2.ID marshals with a pointer receiver.
 func idKey(id jsonrpc2.ID) string {
