@@ -81,7 +81,14 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) int {
 	s.ws = newWorkspace(s)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s.conn.Go(ctx, s.handle)
+	s.conn.Go(ctx, func(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+		// jsonrpc2 v0.10.0 records a handler's error in an atomic.Value and keeps reading; a
+		// second failure of another type then panics. Errors are logged here instead.
+		if err := s.handle(ctx, reply, req); err != nil {
+			s.log.Warn("replying failed", "method", req.Method(), "err", err)
+		}
+		return nil
+	})
 	select {
 	case <-s.conn.Done():
 	case <-s.exited:
