@@ -322,3 +322,25 @@ func (s *Server) notify(method string, params any) {
 func (s *Server) logToClient(typ protocol.MessageType, msg string) {
 	s.notify("window/logMessage", protocol.LogMessageParams{Type: typ, Message: msg})
 }
+
+// progress reports work-done progress to clients that support it; the returned function
+// ends it.
+func (s *Server) progress(title, message string) func() {
+	s.mu.Lock()
+	ok := s.clientCaps.workDoneProgress
+	s.workDoneTok++
+	token := fmt.Sprintf("threatls-%d", s.workDoneTok)
+	s.mu.Unlock()
+	if !ok {
+		return func() {}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, err := s.conn.Call(ctx, "window/workDoneProgress/create", map[string]string{"token": token}, nil); err != nil {
+		return func() {}
+	}
+	s.notify("$/progress", map[string]any{"token": token, "value": map[string]any{"kind": "begin", "title": title, "message": message}})
+	return func() {
+		s.notify("$/progress", map[string]any{"token": token, "value": map[string]any{"kind": "end"}})
+	}
+}

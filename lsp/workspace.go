@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -170,8 +171,12 @@ func (w *workspace) run() {
 		w.toLoad = nil
 		w.mu.Unlock()
 
-		for _, root := range toLoad {
-			w.load(root)
+		if len(toLoad) > 0 {
+			end := w.s.progress("threatls: reading the model", fmt.Sprintf("%d folder(s)", len(toLoad)))
+			for _, root := range toLoad {
+				w.load(root)
+			}
+			end()
 		}
 		st := w.analyze(gen)
 		w.publish(st)
