@@ -40,9 +40,8 @@ type Finding struct {
 	Span    dsl.Span
 	Message string
 	Related []Related
-	// Explanation is Markdown shown on hover: why, how the severity was reached, what clears it.
-	Explanation string
-	// ThreatID is set on findings about one threat.
+	// ThreatID is set on findings about one threat; Explain(result.Threat(ThreatID)) is the
+	// Markdown that explains it (why, how the severity was reached, what clears it).
 	ThreatID string
 	// Risk is the threat's severity, when ThreatID is set.
 	Risk Risk
@@ -85,8 +84,10 @@ type Threat struct {
 	Responses   []*Response
 	// Why says why a rule fired.
 	Why string
-	// FixTarget is the declaration the rule's fix applies to.
+	// FixTarget is the declaration the fix applies to, and Fix the change that clears
+	// this instance (usually the rule's Fix; nil when no single attribute clears it).
 	FixTarget *Symbol
+	Fix       *Fix
 }
 
 // Generated reports whether a rule generated the threat.
@@ -160,15 +161,25 @@ func Analyze(files []*dsl.File, opts Options) *Result {
 	if opts.Coverage {
 		a.coverage()
 	}
-	sort.SliceStable(a.res.Findings, func(i, j int) bool {
-		x, y := a.res.Findings[i], a.res.Findings[j]
+	// A total order, so the output does not depend on the order findings were made in.
+	sort.Slice(a.res.Findings, func(i, j int) bool {
+		x, y := &a.res.Findings[i], &a.res.Findings[j]
 		if x.File != y.File {
 			return x.File < y.File
 		}
 		if x.Span.Start != y.Span.Start {
 			return x.Span.Start < y.Span.Start
 		}
-		return x.Code < y.Code
+		if x.Code != y.Code {
+			return x.Code < y.Code
+		}
+		if x.ThreatID != y.ThreatID {
+			return x.ThreatID < y.ThreatID
+		}
+		if x.Span.End != y.Span.End {
+			return x.Span.End < y.Span.End
+		}
+		return x.Message < y.Message
 	})
 	return a.res
 }
@@ -180,6 +191,8 @@ type analyzer struct {
 	res   *Result
 	// superseded maps a superseded rule instance id to the id that covers it.
 	superseded map[string]string
+	// cleared indexes Result.Cleared by id.
+	cleared map[string]*Threat
 	// considered[elementID][stride] records STRIDE categories looked at per element.
 	considered map[string]map[string]bool
 }
@@ -220,7 +233,7 @@ func (a *analyzer) lint() {
 			a.at(d, "unclassified-data", dsl.SeverityInfo, "data `%s` has no classification; impact is computed as internal. Add `classification public|internal|confidential|restricted`", d.ID)
 		}
 		if !used[d] {
-			a.at(d, "unused-data", dsl.SeverityHint, "data `%s` is not carried, handled or stored by anything", d.ID)
+			a.at(d, "unused-data", dsl.SeverityHint, "data `%s` is not carried, handled or stored by anything; name it in a flow's `carries`, a service's `handles` or a store's `stores`, or remove it", d.ID)
 		}
 	}
 	for _, s := range a.m.Elements {
@@ -228,7 +241,7 @@ func (a *analyzer) lint() {
 			a.at(s, "outside-boundary", dsl.SeverityInfo, "%s `%s` is in no boundary, so trust and crossings are guessed (high trust); add `in BOUNDARY`", s.Kind, s.ID)
 		}
 		if len(s.Inbound) == 0 && len(s.Outbound) == 0 {
-			a.at(s, "isolated-element", dsl.SeverityHint, "%s `%s` has no flows", s.Kind, s.ID)
+			a.at(s, "isolated-element", dsl.SeverityHint, "%s `%s` has no flows; connect it (`flow %s -> OTHER { ... }`) or remove it", s.Kind, s.ID, s.ID)
 		}
 	}
 	for _, b := range a.m.Boundaries {
@@ -291,8 +304,9 @@ func (a *analyzer) threatTargets(d *dsl.Decl) []*Symbol {
 		if v.Ref.To == nil {
 			want = v.Ref.From.Span
 		}
-		for _, r := range a.m.Refs {
-			if r.Decl == d && r.Attr == "on" && r.Span == want && r.Target != nil {
+		for _, i := range a.m.refsByDecl[d] {
+			r := a.m.Refs[i]
+			if r.Attr == "on" && r.Span == want && r.Target != nil {
 				out = append(out, r.Target)
 				break
 			}
@@ -346,6 +360,9 @@ func (a *analyzer) runRules() {
 	bySubject := map[dsl.Kind][]*Symbol{}
 	for _, list := range [][]*Symbol{a.m.Elements, a.m.Flows} {
 		for _, s := range list {
+			if s.Kind == dsl.KindFlow && (s.From == nil || s.To == nil) {
+				continue // an unresolved endpoint is reported; the flow's facts are unknown
+			}
 			bySubject[s.Kind] = append(bySubject[s.Kind], s)
 		}
 	}
@@ -359,7 +376,10 @@ func (a *analyzer) runRules() {
 				}
 				a.consider(s, r.Stride)
 				t := &Threat{ID: r.ID + "@" + s.ID, Title: r.Title, Rule: r, Target: s, Stride: []string{r.Stride},
-					Rating: h.rating, CWE: r.CWE, CAPEC: r.CAPEC, Why: h.why, FixTarget: h.fixTarget}
+					Rating: h.rating, CWE: r.CWE, CAPEC: r.CAPEC, Why: h.why, FixTarget: h.fixTarget, Fix: r.Fix}
+				if h.fix != nil {
+					t.Fix = h.fix
+				}
 				if h.cleared {
 					t.State, t.StateWhy = StateMitigated, "mitigated by design: "+h.why
 					a.res.Cleared = append(a.res.Cleared, t)
@@ -369,24 +389,42 @@ func (a *analyzer) runRules() {
 			}
 		}
 	}
-	for id, t := range fired {
+	all := make([]string, 0, len(fired))
+	for id := range fired {
+		all = append(all, id)
+	}
+	sort.Strings(all)
+	// coveredBy[id] lists the fired threats that supersede id, in id order.
+	coveredBy := map[string][]string{}
+	for _, id := range all {
+		t := fired[id]
 		for _, covered := range supersedes[t.Rule.ID] {
 			cid := covered + "@" + t.Target.ID
-			if c, ok := fired[cid]; ok {
-				a.superseded[cid] = id
-				a.consider(c.Target, c.Stride...)
+			if _, ok := fired[cid]; ok {
+				coveredBy[cid] = append(coveredBy[cid], id)
 			}
 		}
 	}
-	ids := make([]string, 0, len(fired))
-	for id := range fired {
+	// A superseded threat points at a covering threat that is itself reported.
+	for cid, by := range coveredBy {
+		a.superseded[cid] = by[0]
+		for _, b := range by {
+			if len(coveredBy[b]) == 0 {
+				a.superseded[cid] = b
+				break
+			}
+		}
+		a.consider(fired[cid].Target, fired[cid].Stride...)
+	}
+	for _, id := range all {
 		if _, gone := a.superseded[id]; !gone {
-			ids = append(ids, id)
+			a.addThreat(fired[id])
 		}
 	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		a.addThreat(fired[id])
+	sort.Slice(a.res.Cleared, func(i, j int) bool { return a.res.Cleared[i].ID < a.res.Cleared[j].ID })
+	a.cleared = make(map[string]*Threat, len(a.res.Cleared))
+	for _, c := range a.res.Cleared {
+		a.cleared[c.ID] = c
 	}
 	sort.Slice(a.res.Threats, func(i, j int) bool { return a.res.Threats[i].ID < a.res.Threats[j].ID })
 }
@@ -524,7 +562,7 @@ func (a *analyzer) checkAnswer(ans answer) {
 			ids = append(ids, t.ID)
 		}
 		msg := fmt.Sprintf("unknown threat `%s`", r.From.Name)
-		if s := dsl.Suggest(r.From.Name, ids); s != "" {
+		if s := suggest(r.From.Name, ids); s != "" {
 			msg += fmt.Sprintf(": did you mean `%s`?", s)
 		} else {
 			msg += "; name a declared threat or a generated one (`RULE@element`)"
@@ -542,7 +580,7 @@ func (a *analyzer) checkAnswer(ans answer) {
 	}
 	if rule == nil {
 		msg := fmt.Sprintf("unknown rule `%s`", r.Rule.Name)
-		if s := dsl.Suggest(r.Rule.Name, ruleIDs); s != "" {
+		if s := suggest(r.Rule.Name, ruleIDs); s != "" {
 			msg += fmt.Sprintf(": did you mean `%s`?", s)
 		} else {
 			msg += "; the rules are listed in docs/rules.md"
@@ -553,42 +591,121 @@ func (a *analyzer) checkAnswer(ans answer) {
 	target := strings.TrimPrefix(id, rule.ID+"@")
 	sym := a.m.Symbols[target]
 	if sym == nil {
-		report(dsl.SeverityError, "unknown-ref", "`%s` names no element or flow `%s`", id, target)
+		report(dsl.SeverityError, "unknown-ref", "%s", a.unknownTarget(rule, r))
+		return
+	}
+	if !kindIn(sym.Kind, rule.Subjects) {
+		report(dsl.SeverityError, "wrong-kind", "rule `%s` applies to %s; `%s` is %s, so `%s` never fires", rule.ID, kindPlural(rule.Subjects), sym.ID, kindPhrase(sym.Kind), id)
 		return
 	}
 	if by, ok := a.superseded[id]; ok {
 		report(dsl.SeverityWarning, "orphan-response", "`%s` is covered by `%s` on the same flow, which is reported instead; answer `%s`", id, by, by)
 		return
 	}
-	for _, c := range a.res.Cleared {
-		if c.ID == id {
-			report(dsl.SeverityWarning, "orphan-response", "`%s` no longer fires (%s), so this %s answers nothing; remove it", id, strings.TrimPrefix(c.StateWhy, "mitigated by design: "), what)
-			return
+	if c := a.cleared[id]; c != nil {
+		report(dsl.SeverityWarning, "orphan-response", "`%s` no longer fires (%s), so this %s answers nothing; remove it", id, strings.TrimPrefix(c.StateWhy, "mitigated by design: "), what)
+		return
+	}
+	report(dsl.SeverityWarning, "orphan-response", "`%s` does not fire: %s `%s` does not meet the condition of `%s` (%s), so this %s answers nothing; remove it", id, sym.Kind, sym.ID, rule.ID, rule.Condition, what)
+}
+
+// unknownTarget explains why the element or flow part of a generated threat id resolves to
+// nothing, with a suggestion when one is close.
+func (a *analyzer) unknownTarget(rule *Rule, r *dsl.Ref) string {
+	id := rule.ID + "@" + r.Target()
+	if r.To != nil {
+		from, to := a.m.Symbols[r.From.Name], a.m.Symbols[r.To.Name]
+		if from != nil && to != nil {
+			if fl := a.m.FlowBetween(r.From.Name, r.To.Name); len(fl) > 1 {
+				names := make([]string, len(fl))
+				for i, f := range fl {
+					names[i] = "`" + rule.ID + "@" + f.ID + "`"
+				}
+				return fmt.Sprintf("`%s` is ambiguous: %d flows join `%s` and `%s`; name one by its flow's name: %s", id, len(fl), r.From.Name, r.To.Name, strings.Join(names, ", "))
+			}
+			if back := a.m.FlowBetween(r.To.Name, r.From.Name); len(back) == 1 {
+				return fmt.Sprintf("`%s` names no flow: the flow between `%s` and `%s` goes the other way; did you mean `%s@%s`?", id, r.From.Name, r.To.Name, rule.ID, back[0].ID)
+			}
+			return fmt.Sprintf("`%s` names no flow: no flow from `%s` to `%s` is declared", id, r.From.Name, r.To.Name)
 		}
 	}
-	report(dsl.SeverityWarning, "orphan-response", "`%s` does not fire: %s %s `%s` does not meet its condition (%s); this %s answers nothing", id, rule.ID, sym.Kind, sym.ID, rule.Condition, what)
+	// Suggest among the ids the rule could generate: flows by id and by their endpoints,
+	// and the elements of the rule's kinds.
+	var candidates []string
+	canonical := map[string]string{}
+	for _, list := range [][]*Symbol{a.m.Elements, a.m.Flows} {
+		for _, s := range list {
+			if !kindIn(s.Kind, rule.Subjects) {
+				continue
+			}
+			candidates = append(candidates, s.ID)
+			canonical[s.ID] = s.ID
+			if s.Kind == dsl.KindFlow && s.From != nil && s.To != nil && s.Decl.Name != nil {
+				ends := s.From.ID + s.Decl.Arrow + s.To.ID
+				candidates = append(candidates, ends)
+				canonical[ends] = s.ID
+			}
+		}
+	}
+	sort.Strings(candidates)
+	msg := fmt.Sprintf("`%s` names no %s `%s`", id, kindWords(rule.Subjects), r.Target())
+	if sug := suggest(r.Target(), candidates); sug != "" {
+		return msg + fmt.Sprintf(": did you mean `%s@%s`?", rule.ID, canonical[sug])
+	}
+	var missing []string
+	for _, part := range []*dsl.Ident{r.From, r.To} {
+		if part != nil && a.m.Symbols[part.Name] == nil {
+			missing = append(missing, "`"+part.Name+"`")
+		}
+	}
+	if len(missing) > 0 {
+		return msg + fmt.Sprintf(": %s is not declared", strings.Join(missing, " and "))
+	}
+	return msg
+}
+
+func kindIn(k dsl.Kind, ks []dsl.Kind) bool {
+	for _, x := range ks {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// kindPlural names kinds in the plural: "flows", "services and stores".
+func kindPlural(ks []dsl.Kind) string {
+	parts := make([]string, len(ks))
+	for i, k := range ks {
+		parts[i] = string(k) + "s"
+	}
+	return strings.Join(parts, " and ")
 }
 
 // reportThreats turns open and planned threats into findings.
 func (a *analyzer) reportThreats() {
 	for _, t := range a.res.Threats {
+		if t.State != StateOpen && t.State != StatePlanned || t.State == StateOpen && t.Rating.Severity < a.opts.Threshold {
+			continue
+		}
 		file, span, related := a.threatLocation(t)
 		if file == nil {
 			continue
 		}
-		f := Finding{File: file.Name, Span: span, Related: related, ThreatID: t.ID, Risk: t.Rating.Severity, Explanation: Explain(t)}
+		f := Finding{File: file.Name, Span: span, Related: related, ThreatID: t.ID, Risk: t.Rating.Severity}
 		switch t.State {
 		case StateOpen:
-			if t.Rating.Severity < a.opts.Threshold {
-				continue
-			}
 			f.Level = t.Rating.Severity.Level()
 			if t.Rule != nil {
 				f.Code = t.Rule.ID
 				f.Message = fmt.Sprintf("open threat `%s` (%s): %s; %s. Clear it with %s, or answer it with a mitigation or an accept", t.ID, t.Rating.Severity, t.Title, t.Why, t.Rule.Clears)
 			} else {
 				f.Code = "open-threat"
-				f.Message = fmt.Sprintf("open threat `%s` (%s): %s; no mitigation, acceptance, transfer or not_applicable names it", t.ID, t.Rating.Severity, t.Title)
+				title := ""
+				if t.Title != t.ID {
+					title = " " + t.Title + ":"
+				}
+				f.Message = fmt.Sprintf("open threat `%s` (%s):%s nothing answers it; add a mitigation that `mitigates %s`, or an accept, transfer or not_applicable", t.ID, t.Rating.Severity, title, t.ID)
 			}
 		case StatePlanned:
 			f.Code, f.Level = "planned-threat", dsl.SeverityInfo
@@ -675,6 +792,7 @@ func joinAnd(s []string) string {
 // Explain returns Markdown that explains a threat: what, why, severity, state, references.
 func Explain(t *Threat) string {
 	var b strings.Builder
+	b.Grow(1024)
 	fmt.Fprintf(&b, "**%s** `%s`\n\n", t.Title, t.ID)
 	if t.Rule != nil {
 		fmt.Fprintf(&b, "Generated by rule `%s` (%s): %s.\n\n", t.Rule.ID, strideName(t.Rule.Stride), t.Rule.Condition)

@@ -14,7 +14,7 @@ var CheckTitles = map[string]string{
 	"syntax":                    "The text does not follow the language's grammar.",
 	"schema":                    "An attribute is unknown for the declaration's kind, has the wrong kind of value, or a required attribute is missing.",
 	"unknown-ref":               "A reference names no declaration (with a suggestion when one is close).",
-	"wrong-kind":                "A reference names a declaration of the wrong kind (`mitigates` naming a store).",
+	"wrong-kind":                "A reference names a declaration of the wrong kind (`mitigates` naming a store), or a generated threat id names an element its rule does not apply to.",
 	"duplicate-id":              "Two declarations share an id; ids are shared by every file of a model. Reported at both places.",
 	"duplicate-model":           "More than one `model` declaration in a model root.",
 	"boundary-cycle":            "Boundaries nested inside themselves through `in`.",

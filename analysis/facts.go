@@ -40,8 +40,53 @@ func computeClasses(m *Model) {
 	}
 }
 
+// indexModel builds the lookups the rules and states use, so no rule scans the whole model
+// per subject.
+func indexModel(m *Model) {
+	m.byRuntime = map[string][]*Symbol{}
+	m.facingIn = map[*Symbol]*Symbol{}
+	for _, s := range m.Elements {
+		if s.Kind != dsl.KindService {
+			continue
+		}
+		if rt := word(s.Decl, "runtime"); rt != "" {
+			m.byRuntime[rt] = append(m.byRuntime[rt], s)
+		}
+		if m.facingIn[s.Boundary] == nil && internetFacing(s) {
+			m.facingIn[s.Boundary] = s
+		}
+	}
+	m.refsByDecl = map[*dsl.Decl][]int{}
+	for i, r := range m.Refs {
+		m.refsByDecl[r.Decl] = append(m.refsByDecl[r.Decl], i)
+	}
+}
+
+// cacheDataFacts computes each data symbol's classification and impact once.
+func cacheDataFacts(m *Model) {
+	for _, d := range m.Data {
+		d.class = classOf(d)
+		d.impact, d.impactWhy = dataImpact(d)
+		d.cached = true
+	}
+}
+
+// cacheElementFacts computes, once per element, the facts many rules ask for. It runs
+// after flows and trust are resolved.
+func cacheElementFacts(m *Model) {
+	for _, s := range m.Elements {
+		s.allData = dataOf(s)
+		s.untrusted = untrustedInputs(s)
+		s.facing = internetFacing(s)
+		s.cached = true
+	}
+}
+
 // classOf returns the classification rank of a data symbol (internal when not given).
 func classOf(d *Symbol) int {
+	if d.cached {
+		return d.class
+	}
 	if v, ok := enumValue(d.Decl, "classification", dsl.Classifications); ok {
 		return v
 	}
@@ -188,6 +233,9 @@ func (d direction) exposure() (level int, why string) {
 
 // untrustedInputs returns the inbound directions into s that come from less trusted senders.
 func untrustedInputs(s *Symbol) []direction {
+	if s.cached {
+		return s.untrusted
+	}
 	var out []direction
 	for _, f := range s.Inbound {
 		for _, d := range directions(f) {
@@ -221,6 +269,9 @@ func elementExposure(s *Symbol) (int, string) {
 
 // internetFacing reports whether s is reachable from the internet.
 func internetFacing(s *Symbol) bool {
+	if s.cached {
+		return s.facing
+	}
 	if has(s.Decl, "internet_facing") {
 		return true
 	}
@@ -237,6 +288,9 @@ func internetFacing(s *Symbol) bool {
 // dataOf returns the data an element is involved with: what it handles or stores, and what
 // its flows carry.
 func dataOf(s *Symbol) []*Symbol {
+	if s.cached && s.Kind != dsl.KindFlow {
+		return s.allData
+	}
 	seen := map[*Symbol]bool{}
 	var out []*Symbol
 	add := func(ds []*Symbol) {
@@ -269,18 +323,9 @@ func impactOf(data []*Symbol) (int, string) {
 	}
 	best, why := -1, ""
 	for _, d := range data {
-		c := classOf(d)
-		l := levelLow
-		if c == 2 {
-			l = levelMedium
-		} else if c == 3 {
-			l = levelHigh
-		}
-		w := fmt.Sprintf("`%s` is %s", d.ID, dsl.Classifications[c])
-		for _, t := range words(d.Decl, "tags") {
-			if contains(highImpactTags, t) && l < levelHigh {
-				l, w = levelHigh, fmt.Sprintf("`%s` is tagged %s", d.ID, t)
-			}
+		l, w := d.impact, d.impactWhy
+		if !d.cached {
+			l, w = dataImpact(d)
 		}
 		if l > best {
 			best, why = l, w
@@ -289,20 +334,42 @@ func impactOf(data []*Symbol) (int, string) {
 	return best, why
 }
 
-// integrityImpact is the impact of losing the integrity of some data.
-func integrityImpact(data []*Symbol) (int, string) {
-	best, why := levelLow, "no data with an integrity rating (assumed low)"
-	for _, d := range data {
-		if v, ok := enumValue(d.Decl, "integrity", dsl.Criticality); ok {
-			l := min(v, levelHigh)
-			if l > best || why == "" {
-				best, why = l, fmt.Sprintf("`%s` has integrity %s", d.ID, dsl.Criticality[v])
-			}
+// dataImpact is the impact of losing the confidentiality of one piece of data.
+func dataImpact(d *Symbol) (int, string) {
+	c := classOf(d)
+	l := levelLow
+	if c == 2 {
+		l = levelMedium
+	} else if c == 3 {
+		l = levelHigh
+	}
+	w := fmt.Sprintf("`%s` is %s", d.ID, dsl.Classifications[c])
+	for _, t := range words(d.Decl, "tags") {
+		if contains(highImpactTags, t) && l < levelHigh {
+			l, w = levelHigh, fmt.Sprintf("`%s` is tagged %s", d.ID, t)
 		}
 	}
-	if best == levelLow {
-		if l, w := impactOf(data); l > best {
-			return l, w
+	return l, w
+}
+
+// integrityImpact is the impact of losing the integrity of some data: the highest over
+// the data of its declared integrity rating (critical counts as high), or, for data
+// without a rating, of its confidentiality impact.
+func integrityImpact(data []*Symbol) (int, string) {
+	if len(data) == 0 {
+		return levelLow, "no data is declared (assumed low)"
+	}
+	best, why := -1, ""
+	for _, d := range data {
+		var l int
+		var w string
+		if v, ok := enumValue(d.Decl, "integrity", dsl.Criticality); ok {
+			l, w = min(v, levelHigh), fmt.Sprintf("`%s` has integrity %s", d.ID, dsl.Criticality[v])
+		} else {
+			l, w = impactOf([]*Symbol{d})
+		}
+		if l > best {
+			best, why = l, w
 		}
 	}
 	return best, why

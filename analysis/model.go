@@ -32,6 +32,15 @@ type Symbol struct {
 	model    *Model
 	trust    int // boundaries: effective trust rank
 	maxClass int // highest classification rank of the data involved, -1 when none
+
+	// Facts computed once by cacheFacts, so the rules do not recompute them per rule.
+	cached    bool
+	class     int         // data: classification rank
+	impact    int         // data: confidentiality impact level
+	impactWhy string      // data: why
+	allData   []*Symbol   // elements: dataOf
+	untrusted []direction // elements: untrustedInputs
+	facing    bool        // elements: internetFacing
 }
 
 // Title returns the declaration's title, or its id.
@@ -71,6 +80,12 @@ type Model struct {
 	ModelDecl *dsl.Decl
 
 	flowsByEnds map[string][]*Symbol
+	// byRuntime lists the services declaring each `runtime`, in declaration order.
+	byRuntime map[string][]*Symbol
+	// facingIn is the first internet-facing service of each boundary.
+	facingIn map[*Symbol]*Symbol
+	// refsByDecl indexes Refs by the declaration holding them.
+	refsByDecl map[*dsl.Decl][]int
 }
 
 // Response is an accept, transfer or not_applicable declaration.
@@ -125,7 +140,17 @@ func (b *builder) errorAt(file *dsl.File, span dsl.Span, code, format string, ar
 }
 
 func buildModel(files []*dsl.File, out *[]Finding) *Model {
-	m := &Model{Files: files, Symbols: map[string]*Symbol{}, flowsByEnds: map[string][]*Symbol{}}
+	// Size the tables from the text: about one symbol per declaration and a few references
+	// per attribute.
+	decls, attrs := 0, 0
+	for _, f := range files {
+		f.Walk(func(d *dsl.Decl) {
+			decls++
+			attrs += len(d.Attrs)
+		})
+	}
+	m := &Model{Files: files, Symbols: make(map[string]*Symbol, decls), flowsByEnds: map[string][]*Symbol{},
+		Refs: make([]Reference, 0, 2*decls+attrs)}
 	b := &builder{m: m, out: out}
 	// Declare every symbol first, so references may point forward and across files.
 	for _, f := range files {
@@ -149,7 +174,10 @@ func buildModel(files []*dsl.File, out *[]Finding) *Model {
 		b.recordThreatRef(r.File, r.Decl, r.Decl.Target, "header")
 	}
 	computeTrust(m)
+	cacheDataFacts(m)
 	computeClasses(m)
+	cacheElementFacts(m)
+	indexModel(m)
 	return m
 }
 
@@ -213,7 +241,11 @@ func (b *builder) lookup(file *dsl.File, span dsl.Span, id, attr string, want []
 				return s
 			}
 		}
-		b.errorAt(file, span, "wrong-kind", "`%s` expects %s; `%s` is a %s", attr, kindList(want), id, s.Kind)
+		if attr == "flow" {
+			b.errorAt(file, span, "wrong-kind", "a flow connects elements (actors, services, stores); `%s` is %s", id, kindPhrase(s.Kind))
+		} else {
+			b.errorAt(file, span, "wrong-kind", "`%s` expects %s; `%s` is %s", attr, kindList(want), id, kindPhrase(s.Kind))
+		}
 		return nil
 	}
 	var candidates []string
@@ -225,16 +257,40 @@ func (b *builder) lookup(file *dsl.File, span dsl.Span, id, attr string, want []
 		}
 	}
 	sort.Strings(candidates)
-	msg := fmt.Sprintf("unknown %s `%s`", kindList(want), id)
-	if sug := dsl.Suggest(id, candidates); sug != "" {
+	msg := fmt.Sprintf("unknown %s `%s`", kindWords(want), id)
+	if sug := suggest(id, candidates); sug != "" {
 		msg += fmt.Sprintf(": did you mean `%s`?", sug)
 	} else if len(candidates) == 0 {
-		msg += fmt.Sprintf(": no %s is declared in this model", kindList(want))
+		msg += fmt.Sprintf(": no %s is declared in this model; declare `%s`", kindWords(want), id)
 	} else {
 		msg += ": declare it, or name one of " + strings.Join(clipList(candidates, 6), ", ")
 	}
 	b.report(Finding{Code: "unknown-ref", Level: dsl.SeverityError, File: file.Name, Span: span, Message: msg})
 	return nil
+}
+
+// suggest returns the candidate closest to word, like dsl.Suggest, and also recognises two
+// swapped neighbouring letters (`dzm` for `dmz`).
+func suggest(word string, candidates []string) string {
+	if s := dsl.Suggest(word, candidates); s != "" {
+		return s
+	}
+	lw := strings.ToLower(word)
+	for _, c := range candidates {
+		lc := strings.ToLower(c)
+		if len(lc) != len(lw) {
+			continue
+		}
+		for i := 0; i+1 < len(lw); i++ {
+			if lw[i] != lc[i] {
+				if lw[i] == lc[i+1] && lw[i+1] == lc[i] && lw[i+2:] == lc[i+2:] {
+					return c
+				}
+				break
+			}
+		}
+	}
+	return ""
 }
 
 func clipList(s []string, n int) []string {
@@ -249,19 +305,47 @@ func clipList(s []string, n int) []string {
 	return quoted
 }
 
-func kindList(ks []dsl.Kind) string {
-	if len(ks) == 4 && ks[0] == dsl.KindActor {
-		return "an element or flow"
+// kindWords names a set of kinds without an article: "boundary", "element or flow".
+func kindWords(ks []dsl.Kind) string {
+	switch {
+	case len(ks) == 4 && ks[0] == dsl.KindActor:
+		return "element or flow"
+	case len(ks) == 3 && ks[0] == dsl.KindActor:
+		return "element"
 	}
 	parts := make([]string, len(ks))
 	for i, k := range ks {
 		parts[i] = string(k)
 	}
-	art := "a "
-	if len(parts) > 0 && strings.ContainsAny(parts[0][:1], "aeiou") {
-		art = "an "
+	return strings.Join(parts, " or ")
+}
+
+// kindList names a set of kinds with an article: "a boundary", "an element or flow",
+// "data".
+func kindList(ks []dsl.Kind) string {
+	if len(ks) == 1 && ks[0] == dsl.KindData {
+		return "data"
 	}
-	return art + strings.Join(parts, " or ")
+	w := kindWords(ks)
+	return article(w) + " " + w
+}
+
+// kindPhrase names one kind with an article: "a store", "an actor", "data".
+func kindPhrase(k dsl.Kind) string {
+	switch k {
+	case dsl.KindData:
+		return "data"
+	case dsl.KindNotApplicable:
+		return "a not_applicable response"
+	}
+	return article(string(k)) + " " + string(k)
+}
+
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 func (b *builder) addRef(file *dsl.File, d *dsl.Decl, span dsl.Span, attr, text string, target *Symbol) {
@@ -344,7 +428,7 @@ func (b *builder) resolveElement(s *Symbol) {
 		for _, v := range a.Values {
 			if v.Ref == nil || v.Ref.To != nil || v.Ref.Rule != nil {
 				if v.Ref != nil {
-					b.errorAt(s.File, v.Span, "wrong-kind", "`%s` expects %s id, not `%s`", a.Key.Name, kindList(spec.RefKinds), v.Text)
+					b.errorAt(s.File, v.Span, "wrong-kind", "`%s` names %s by id; `%s` is not an id", a.Key.Name, kindList(spec.RefKinds), v.Text)
 				}
 				continue
 			}
@@ -430,7 +514,11 @@ func (b *builder) recordThreatRef(file *dsl.File, d *dsl.Decl, r *dsl.Ref, attr 
 	if r.Rule == nil && r.To == nil {
 		s := b.m.Symbols[r.From.Name]
 		if s != nil && s.Kind != dsl.KindThreat {
-			b.errorAt(file, r.Span, "wrong-kind", "`%s` expects a threat; `%s` is a %s (a generated threat's id is `RULE@%s`)", attrWord(attr, d), s.ID, s.Kind, s.ID)
+			if s.Kind.IsElement() {
+				b.errorAt(file, r.Span, "wrong-kind", "`%s` expects a threat; `%s` is %s (a threat a rule generates on it is `RULE@%s`, such as `%s@%s`)", attrWord(attr, d), s.ID, kindPhrase(s.Kind), s.ID, exampleRule(s.Kind), s.ID)
+			} else {
+				b.errorAt(file, r.Span, "wrong-kind", "`%s` expects a threat; `%s` is %s", attrWord(attr, d), s.ID, kindPhrase(s.Kind))
+			}
 			s = nil
 		}
 		b.addRef(file, d, r.Span, attr, r.From.Name, s)
@@ -448,6 +536,17 @@ func (b *builder) recordThreatRef(file *dsl.File, d *dsl.Decl, r *dsl.Ref, attr 
 			b.addRef(file, d, id.Span, attr, s.ID, s)
 		}
 	}
+}
+
+// exampleRule names a rule that applies to kind k, for messages.
+func exampleRule(k dsl.Kind) string {
+	switch k {
+	case dsl.KindFlow:
+		return "unencrypted-flow"
+	case dsl.KindStore:
+		return "unencrypted-datastore"
+	}
+	return "unthrottled-internet-entry"
 }
 
 func attrWord(attr string, d *dsl.Decl) string {

@@ -47,10 +47,18 @@ type hit struct {
 	rating  Rating
 	// fixTarget is the declaration the fix applies to.
 	fixTarget *Symbol
+	// fix overrides the rule's Fix when this instance is cleared by another attribute
+	// (an unencrypted session flow needs `encrypted` before `secure_cookies` matters).
+	fix *Fix
 }
 
 func fires(why string, r Rating, fixOn *Symbol) *hit {
 	return &hit{why: why, rating: r, fixTarget: fixOn}
+}
+
+// firesFix is fires with an instance-specific fix.
+func firesFix(why string, r Rating, fixOn *Symbol, fix *Fix) *hit {
+	return &hit{why: why, rating: r, fixTarget: fixOn, fix: fix}
 }
 
 func clearedBy(why string) *hit { return &hit{cleared: true, why: why} }
@@ -138,7 +146,7 @@ func Catalog() []*Rule {
 	rules := []*Rule{
 		// Spoofing
 		{ID: "unauthenticated-entry", Title: "Unauthenticated entry from a less trusted zone", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindFlow},
-			Condition: "a flow from a less trusted sender into a service or store that handles internal or more sensitive data is not authenticated",
+			Condition: "a flow from a less trusted sender into a service or store that handles internal or more sensitive data (or declares no data) is not authenticated",
 			Clears:    "`authenticated` on the flow", Hint: "Authenticate the caller (OIDC/OAuth2 tokens, mTLS, signed requests).",
 			CWE: []int{306, 287}, CAPEC: []int{115, 151}, Fix: &Fix{On: "self", Attr: "authenticated"},
 			eval: eachDirection(func(d direction) *hit {
@@ -152,7 +160,7 @@ func Catalog() []*Rule {
 				_, ok := authMethod(d.flow)
 				l, lw := flowLikelihood(d, 0)
 				i, iw := classImpact(data)
-				return when(ok, "the flow is authenticated", fmt.Sprintf("`%s` accepts unauthenticated requests from `%s` (%s)", d.dst.ID, d.src.ID, zoneName(d.src)), rate(l, lw, i, iw), d.flow)
+				return when(ok, "the flow is authenticated", fmt.Sprintf("`%s` accepts unauthenticated requests from `%s`, in %s", d.dst.ID, d.src.ID, zoneName(d.src)), rate(l, lw, i, iw), d.flow)
 			})},
 		{ID: "single-factor-human-login", Title: "Human login with a single factor", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a person logs in with a password or session over a flow to an element with confidential data (or an admin flow) without MFA",
@@ -215,7 +223,7 @@ func Catalog() []*Rule {
 				enc := has(d.flow.Decl, "encrypted")
 				why := fmt.Sprintf("`%s` keeps a session for `%s`", d.dst.ID, d.src.ID)
 				if !enc {
-					return fires(why+" over an unencrypted flow", rate(l, lw, i, iw), d.flow)
+					return firesFix(why+" over an unencrypted flow", rate(l, lw, i, iw), d.flow, &Fix{On: "self", Attr: "encrypted"})
 				}
 				return when(has(d.dst.Decl, "secure_cookies"), "the flow is encrypted and the service sets secure_cookies", why+" without secure_cookies", rate(l, lw, i, iw), d.dst)
 			})},
@@ -312,7 +320,7 @@ func Catalog() []*Rule {
 			}},
 		{ID: "unsafe-deserialization", Title: "Unsafe deserialization of untrusted data", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with untrusted input parses a native object format (Java serialization, .NET binary, pickle, PHP)",
-			Clears:    "parse only data formats (json, protobuf) in `parses`", Hint: "Use data-only formats, or signed payloads with type allow-lists.",
+			Clears:    "only data formats (json, protobuf) in `parses`", Hint: "Use data-only formats, or signed payloads with type allow-lists.",
 			CWE: []int{502}, CAPEC: []int{586},
 			eval: func(s *Symbol) *hit {
 				if len(untrustedInputs(s)) == 0 {
@@ -352,7 +360,7 @@ func Catalog() []*Rule {
 				l, lw := flowLikelihood(d, 0)
 				i, iw := integrityImpact(dataOf(d.dst))
 				if !auth {
-					return fires(fmt.Sprintf("`%s` writes into `%s` across a boundary without authentication", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.flow)
+					return firesFix(fmt.Sprintf("`%s` writes into `%s` across a boundary without authentication", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.flow, &Fix{On: "self", Attr: "authenticated"})
 				}
 				return when(has(d.dst.Decl, "access_control"), "the flow is authenticated and the store declares access_control", fmt.Sprintf("`%s` writes into `%s`, which declares no access_control", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.dst)
 			})},
@@ -455,7 +463,7 @@ func Catalog() []*Rule {
 			CWE: []int{523, 319}, CAPEC: []int{102, 157}, Fix: &Fix{On: "self", Attr: "encrypted"},
 			eval: func(f *Symbol) *hit {
 				d := dataTagged(f.Data, "credential", "key", "secret", "session")
-				if d == nil || f.From == nil {
+				if d == nil || len(directions(f)) == 0 {
 					return nil
 				}
 				l, lw := flowLikelihood(directions(f)[0], 0)
@@ -479,7 +487,7 @@ func Catalog() []*Rule {
 			CWE: []int{326, 327, 757}, CAPEC: []int{217, 220}, Fix: &Fix{On: "self", Attr: "tls_min", Value: "1.2"},
 			eval: func(f *Symbol) *hit {
 				v := word(f.Decl, "tls_min")
-				if !has(f.Decl, "encrypted") || v == "" || f.From == nil {
+				if !has(f.Decl, "encrypted") || v == "" || len(directions(f)) == 0 {
 					return nil
 				}
 				n, err := strconv.ParseFloat(v, 64)
@@ -534,7 +542,7 @@ func Catalog() []*Rule {
 			}},
 		{ID: "classification-exceeds-clearance", Title: "Data sent where it is not cleared", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a flow carries data classified above the clearance of the receiver's boundary",
-			Clears:    "stop sending the data, or raise the boundary's `clearance`", Hint: "Redact or tokenise the data, or raise the clearance explicitly.",
+			Clears:    "only data within the receiving boundary's `clearance` on the flow (or a raised clearance)", Hint: "Redact or tokenise the data, or raise the clearance explicitly.",
 			CWE: []int{200, 501},
 			eval: eachDirection(func(d direction) *hit {
 				c, by := clearance(d.dst)
@@ -631,18 +639,17 @@ func Catalog() []*Rule {
 				return when(has(s.Decl, "redundant"), "the element is redundant", fmt.Sprintf("`%s` has availability critical", s.ID), rate(levelLow, "single instances fail now and then", levelHigh, "availability is critical"), s)
 			}},
 		{ID: "missing-backup", Title: "Important data without backups", Stride: "denial_of_service", Subjects: []dsl.Kind{dsl.KindStore},
-			Condition: "a store keeps data of high integrity or restricted data and has no backup",
+			Condition: "a store keeps data whose integrity matters (integrity high or critical; without a rating, restricted data or data tagged credential, key, secret, financial or health) and has no backup",
 			Clears:    "`backup` on the store", Hint: "Immutable, off-boundary backups with restore tests.",
 			Fix: &Fix{On: "self", Attr: "backup"},
 			eval: func(s *Symbol) *hit {
 				if len(s.Data) == 0 {
 					return nil
 				}
-				l, _ := integrityImpact(s.Data)
-				if l < levelHigh {
+				i, iw := integrityImpact(s.Data)
+				if i < levelHigh {
 					return nil
 				}
-				i, iw := integrityImpact(s.Data)
 				return when(has(s.Decl, "backup"), "the store has backups", fmt.Sprintf("`%s` keeps data that must not be lost", s.ID), rate(levelLow, "ransomware, deletion and corruption are rare but real", i, iw), s)
 			}},
 
@@ -682,8 +689,8 @@ func Catalog() []*Rule {
 			})},
 		{ID: "excessive-process-privilege", Title: "Service with untrusted input runs privileged", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with untrusted input runs as root, admin or system",
-			Clears:    "`runs_as service` on the service", Hint: "A dedicated low-privilege identity, dropped capabilities, a read-only file system.",
-			CWE: []int{250, 269}, CAPEC: []int{233}, Fix: &Fix{On: "self", Attr: "runs_as", Value: "service"},
+			Clears:    "`runs_as user` on the service (an unprivileged identity)", Hint: "A dedicated low-privilege identity, dropped capabilities, a read-only file system.",
+			CWE: []int{250, 269}, CAPEC: []int{233}, Fix: &Fix{On: "self", Attr: "runs_as", Value: "user"},
 			eval: func(s *Symbol) *hit {
 				r := word(s.Decl, "runs_as")
 				if r == "" || len(untrustedInputs(s)) == 0 {
@@ -701,8 +708,14 @@ func Catalog() []*Rule {
 					return nil
 				}
 				tech := words(s.Decl, "tech")
-				unsafe := declaredFalse(s.Decl, "memory_safe") || (!has(s.Decl, "memory_safe") && (contains(tech, "c") || contains(tech, "cpp") || contains(tech, "c_plus_plus")))
-				if !unsafe {
+				unsafeTech := contains(tech, "c") || contains(tech, "cpp") || contains(tech, "c_plus_plus")
+				if has(s.Decl, "memory_safe") {
+					if unsafeTech {
+						return clearedBy("the service declares memory_safe (a sandboxed or memory-safe parser)")
+					}
+					return nil
+				}
+				if !declaredFalse(s.Decl, "memory_safe") && !unsafeTech {
 					return nil
 				}
 				l, lw := elementLikelihood(s, -1)
@@ -729,7 +742,7 @@ func Catalog() []*Rule {
 					return nil
 				}
 				l, lw := flowLikelihood(d, 1)
-				return when(has(d.flow.Decl, "vpn") || has(d.flow.Decl, "mfa"), "the flow requires vpn or mfa", fmt.Sprintf("admin flow from `%s` (%s)", d.src.ID, zoneName(d.src)), rate(l, lw+"; raised one step for an admin interface", levelHigh, "administrators control everything"), d.flow)
+				return when(has(d.flow.Decl, "vpn") || has(d.flow.Decl, "mfa"), "the flow requires vpn or mfa", fmt.Sprintf("the admin flow comes from `%s`, in %s", d.src.ID, zoneName(d.src)), rate(l, lw+"; raised one step for an admin interface", levelHigh, "administrators control everything"), d.flow)
 			})},
 		{ID: "mixed-trust-shared-runtime", Title: "Services of different trust share a runtime", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service shares its `runtime` with a service in another boundary",
@@ -740,8 +753,8 @@ func Catalog() []*Rule {
 				if rt == "" {
 					return nil
 				}
-				for _, o := range s.model.Elements {
-					if o != s && o.Kind == dsl.KindService && word(o.Decl, "runtime") == rt && o.Boundary != s.Boundary {
+				for _, o := range s.model.byRuntime[rt] {
+					if o != s && o.Boundary != s.Boundary {
 						return fires(fmt.Sprintf("`%s` shares runtime %s with `%s` in %s", s.ID, rt, o.ID, zoneName(o)), rate(levelLow, "escaping a runtime takes a second exploit", levelHigh, "the attacker lands in a more trusted zone"), s)
 					}
 				}
@@ -756,11 +769,9 @@ func Catalog() []*Rule {
 				if maxClassRank(s.Data) < 3 || s.Boundary == nil {
 					return nil
 				}
-				for _, o := range s.model.Elements {
-					if o.Kind == dsl.KindService && o.Boundary == s.Boundary && internetFacing(o) {
-						i, iw := classImpact(s.Data)
-						return fires(fmt.Sprintf("restricted store `%s` shares boundary `%s` with internet-facing `%s`", s.ID, s.Boundary.ID, o.ID), rate(levelLow, "the attacker must first take over the internet-facing service", i, iw), s)
-					}
+				if o := s.model.facingIn[s.Boundary]; o != nil {
+					i, iw := classImpact(s.Data)
+					return fires(fmt.Sprintf("restricted store `%s` shares boundary `%s` with internet-facing `%s`", s.ID, s.Boundary.ID, o.ID), rate(levelLow, "the attacker must first take over the internet-facing service", i, iw), s)
 				}
 				return clearedBy("no internet-facing service shares the store's boundary")
 			},

@@ -113,11 +113,11 @@ func untilValue(d *dsl.Decl) *dsl.Value {
 // generated one, a mitigation, an acceptance, and not_applicable.
 func (q *query) threatActions(t *analysis.Threat, diags []protocol.Diagnostic, today time.Time) []protocol.CodeAction {
 	var out []protocol.CodeAction
-	if t.Rule != nil && t.Rule.Fix != nil && t.FixTarget != nil {
-		if e, ok := q.attributeEdit(t.FixTarget, t.Rule.Fix.Attr, t.Rule.Fix.Value); ok {
-			attr := t.Rule.Fix.Attr
-			if t.Rule.Fix.Value != "" {
-				attr += " " + t.Rule.Fix.Value
+	if t.Rule != nil && t.Fix != nil && t.FixTarget != nil {
+		if e, ok := q.attributeEdit(t.FixTarget, t.Fix.Attr, t.Fix.Value); ok {
+			attr := t.Fix.Attr
+			if t.Fix.Value != "" {
+				attr += " " + t.Fix.Value
 			}
 			out = append(out, q.action(fmt.Sprintf("Declare `%s` on %s `%s` (clears %s)", attr, t.FixTarget.Kind, t.FixTarget.ID, t.Rule.ID), diags, true, e))
 		}

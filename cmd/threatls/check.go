@@ -1,9 +1,10 @@
 package main
 
 import (
-	"flag"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -45,7 +46,13 @@ func loadModels(paths []string) ([]model, error) {
 	for _, root := range paths {
 		names, err := files.Find(root)
 		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("%w; name a model folder or a .threat file", err)
+			}
 			return nil, err
+		}
+		if len(names) == 0 {
+			return nil, fmt.Errorf("no .threat files under %s; name the folder that holds the model", root)
 		}
 		m := model{root: root}
 		for _, name := range names {
@@ -61,21 +68,14 @@ func loadModels(paths []string) ([]model, error) {
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("check", checkHelp, stderr)
 	format := fs.String("format", "text", "output `format`: text, json or sarif")
 	failOn := fs.String("fail-on", "high", "exit 1 when an open threat has this `severity` or higher: none, note, low, medium, high, critical")
 	coverage := fs.Bool("coverage", false, "report STRIDE-per-element coverage gaps")
 	today := fs.String("today", "", "judge expiry and due dates as of this `date` (YYYY-MM-DD) instead of today")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, checkHelp)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	paths, code, ok := fs.parse(args)
+	if !ok {
+		return code
 	}
 	opts := analysis.Options{Coverage: *coverage}
 	if *today != "" {
@@ -99,7 +99,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "threatls check: --format %q is not supported; use text, json or sarif\n", *format)
 		return exitUsage
 	}
-	models, err := loadModels(fs.Args())
+	models, err := loadModels(paths)
 	if err != nil {
 		fmt.Fprintf(stderr, "threatls check: %v\n", err)
 		return exitUsage
@@ -164,6 +164,22 @@ func writeText(w io.Writer, results []checked) {
 			}
 			fmt.Fprintf(w, "%s:%d:%d: %s: %s [%s]\n", f.File, line, col, f.Level, f.Message, f.Code)
 		}
-		fmt.Fprintf(w, "%s: %d files, %s\n", c.model.root, len(c.model.files), c.res.Summary())
+		fmt.Fprintf(w, "%s: %s, %s; %s\n", c.model.root, plural(len(c.model.files), "file"), c.res.Summary(), levelCounts(c.res.Findings))
 	}
+}
+
+// levelCounts summarises findings by level: "2 errors, 1 warning, 0 info, 3 hints".
+func levelCounts(fs []analysis.Finding) string {
+	n := map[dsl.Severity]int{}
+	for _, f := range fs {
+		n[f.Level]++
+	}
+	return fmt.Sprintf("%s, %s, %d info, %s", plural(n[dsl.SeverityError], "error"), plural(n[dsl.SeverityWarning], "warning"), n[dsl.SeverityInfo], plural(n[dsl.SeverityHint], "hint"))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

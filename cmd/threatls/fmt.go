@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -25,27 +24,19 @@ Flags:
 `
 
 func runFmt(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("fmt", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("fmt", fmtHelp, stderr)
 	list := fs.Bool("l", false, "list files whose formatting differs")
 	write := fs.Bool("w", false, "write the result back to each file instead of printing it")
 	diff := fs.Bool("d", false, "print a unified diff of the changes")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, fmtHelp)
-		fs.PrintDefaults()
+	paths, code, ok := fs.parse(args)
+	if !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
-	}
-	paths := fs.Args()
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
 	p := dsl.NewParser()
-	code := exitOK
+	code = exitOK
 	for _, root := range paths {
 		names, err := files.Find(root)
 		if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -21,17 +20,14 @@ Flags:
 `
 
 func runRules(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("rules", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("rules", rulesHelp, stderr)
 	format := fs.String("format", "text", "output `format`: text or markdown")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, rulesHelp)
-		fs.PrintDefaults()
+	rest, code, ok := fs.parse(args)
+	if !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
+	if len(rest) > 0 {
+		fmt.Fprintf(stderr, "threatls rules: unexpected argument %q; rules takes no paths (run 'threatls rules --help')\n", rest[0])
 		return exitUsage
 	}
 	switch *format {

@@ -1,0 +1,79 @@
+package analysis
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+
+	"github.com/threatls/threatls/dsl"
+	"github.com/threatls/threatls/internal/gen"
+)
+
+// benchServices is how many services internal/gen.Model needs for a model of about n
+// elements: each service comes with a store, and three actors are shared.
+func benchServices(elements int) int { return elements / 2 }
+
+func parseAll(files map[string]string) []*dsl.File {
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]*dsl.File, 0, len(names))
+	for _, n := range names {
+		out = append(out, testParser.Parse(n, files[n]))
+	}
+	return out
+}
+
+// TestGeneratedModelIsValid keeps the benchmark honest: the generated model resolves
+// without errors, has the size the benchmark names, and exercises every threat state.
+func TestGeneratedModelIsValid(t *testing.T) {
+	files := gen.Model(benchServices(1000), 1)
+	res := Analyze(parseAll(files), Options{Today: testToday})
+	requireClean(t, res)
+	if n := len(res.Model.Elements); n < 1000 || n > 1010 {
+		t.Errorf("%d elements, want about 1,000", n)
+	}
+	c := res.Counts()
+	for _, s := range States {
+		if c[s] == 0 {
+			t.Errorf("no %s threat in the generated model: %v", s, c)
+		}
+	}
+	t.Logf("1,000 elements: %d files, %d flows, %d threats (%v), %d cleared, %d findings",
+		len(files), len(res.Model.Flows), len(res.Threats), c, len(res.Cleared), len(res.Findings))
+}
+
+func benchmarkAnalyze(b *testing.B, n int) {
+	files := parseAll(gen.Model(benchServices(n), 1))
+	opts := Options{Today: testToday}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		Analyze(files, opts)
+	}
+}
+
+// BenchmarkAnalyze measures resolution, rules, states and findings on a model of 1,000 and
+// 10,000 elements from internal/gen; parsing is excluded.
+func BenchmarkAnalyze(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("elements=%d", n), func(b *testing.B) { benchmarkAnalyze(b, n) })
+	}
+}
+
+// BenchmarkParseAndAnalyze measures what `threatls check` does per model after reading
+// the files: parse every file, then analyze.
+func BenchmarkParseAndAnalyze(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("elements=%d", n), func(b *testing.B) {
+			files := gen.Model(benchServices(n), 1)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				Analyze(parseAll(files), Options{Today: testToday})
+			}
+		})
+	}
+}
