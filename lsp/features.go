@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/threatls/threatls/analysis"
 	"github.com/threatls/threatls/dsl"
 	"github.com/threatls/threatls/internal/textdiff"
+	"github.com/threatls/threatls/render"
 )
 
 // Formatting
@@ -421,80 +421,9 @@ func (s *Server) executeCommand(ctx context.Context, raw json.RawMessage) (any, 
 	case cmdDiagram:
 		var b strings.Builder
 		for _, m := range st.models {
-			b.WriteString(mermaid(m.res))
+			b.WriteString(render.Mermaid(m.res, render.GraphOptions{}))
 		}
 		return map[string]string{"mermaid": b.String()}, nil
 	}
 	return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, fmt.Sprintf("unknown command %q; threatls runs %s and %s", p.Command, cmdDiagram, cmdSummary))
-}
-
-// mermaid draws the model's data-flow diagram as a Mermaid flowchart: boundaries as
-// subgraphs, elements shaped by kind, open threats marked with "⚠".
-func mermaid(res *analysis.Result) string {
-	var b strings.Builder
-	b.WriteString("flowchart LR\n")
-	id := func(s string) string { return "n_" + strings.NewReplacer("-", "_", ">", "_", "<", "_").Replace(s) }
-	open := map[string]int{}
-	for _, t := range res.Threats {
-		if t.State == analysis.StateOpen && t.Target != nil {
-			open[t.Target.ID]++
-		}
-	}
-	label := func(s *analysis.Symbol) string {
-		l := strings.ReplaceAll(s.Title(), `"`, "'")
-		if n := open[s.ID]; n > 0 {
-			l += fmt.Sprintf(" ⚠ %d open", n)
-		}
-		return l
-	}
-	node := func(s *analysis.Symbol) string {
-		switch s.Kind {
-		case dsl.KindActor:
-			return fmt.Sprintf("%s[/\"%s\"/]", id(s.ID), label(s))
-		case dsl.KindStore:
-			return fmt.Sprintf("%s[(\"%s\")]", id(s.ID), label(s))
-		}
-		return fmt.Sprintf("%s(\"%s\")", id(s.ID), label(s))
-	}
-	children := map[*analysis.Symbol][]*analysis.Symbol{}
-	for _, bd := range res.Model.Boundaries {
-		children[bd.Boundary] = append(children[bd.Boundary], bd)
-	}
-	members := map[*analysis.Symbol][]*analysis.Symbol{}
-	for _, e := range res.Model.Elements {
-		members[e.Boundary] = append(members[e.Boundary], e)
-	}
-	var draw func(parent *analysis.Symbol, indent string)
-	draw = func(parent *analysis.Symbol, indent string) {
-		for _, e := range members[parent] {
-			fmt.Fprintf(&b, "%s%s\n", indent, node(e))
-		}
-		for _, c := range children[parent] {
-			fmt.Fprintf(&b, "%ssubgraph %s[\"%s (trust %s)\"]\n", indent, id(c.ID), strings.ReplaceAll(c.Title(), `"`, "'"), firstWord(c.Decl, "trust", "medium"))
-			draw(c, indent+"  ")
-			fmt.Fprintf(&b, "%send\n", indent)
-		}
-	}
-	draw(nil, "  ")
-	flows := append([]*analysis.Symbol(nil), res.Model.Flows...)
-	sort.Slice(flows, func(i, j int) bool { return flows[i].ID < flows[j].ID })
-	for _, f := range flows {
-		if f.From == nil || f.To == nil {
-			continue
-		}
-		arrow := "-->"
-		if f.Decl.Arrow == "<->" {
-			arrow = "<-->"
-		}
-		l := f.Decl.TitleText()
-		if n := open[f.ID]; n > 0 {
-			l += fmt.Sprintf(" ⚠ %d open", n)
-		}
-		if l = strings.TrimSpace(strings.ReplaceAll(l, `"`, "'")); l != "" {
-			fmt.Fprintf(&b, "  %s %s|\"%s\"| %s\n", id(f.From.ID), arrow, l, id(f.To.ID))
-		} else {
-			fmt.Fprintf(&b, "  %s %s %s\n", id(f.From.ID), arrow, id(f.To.ID))
-		}
-	}
-	return b.String()
 }

@@ -1,0 +1,350 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/threatls/threatls/analysis"
+	"github.com/threatls/threatls/dsl"
+)
+
+// ReportMarkdown returns the threat register as GitHub-flavoured Markdown: a summary by
+// state and severity with what needs attention, the data-flow diagram (Mermaid), every
+// threat with its target, STRIDE categories, severity and how it was computed, state,
+// mitigations with evidence and responses, the acceptances with owner and expiry, and the
+// STRIDE coverage matrix per element.
+func ReportMarkdown(res *analysis.Result, opts ReportOptions) string {
+	today := opts.today()
+	m := modelOf(res, opts)
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Threat register: %s\n\n", mdEsc(m.title))
+	var facts []string
+	if m.owner != "" {
+		facts = append(facts, "Owner: "+mdEsc(m.owner))
+	}
+	if m.version != "" {
+		facts = append(facts, "Version: "+mdEsc(m.version))
+	}
+	if m.reviewed != "" {
+		facts = append(facts, "Reviewed: "+m.reviewed)
+	}
+	facts = append(facts, "As of: "+today.Format("2006-01-02"))
+	b.WriteString(strings.Join(facts, " · ") + "\n\n")
+	if m.description != "" {
+		for _, line := range strings.Split(m.description, "\n") {
+			if strings.TrimSpace(line) == "" {
+				b.WriteString(">\n")
+			} else {
+				fmt.Fprintf(&b, "> %s\n", mdEsc(line))
+			}
+		}
+		b.WriteString("\n")
+	}
+
+	// Summary.
+	b.WriteString("## Summary\n\n")
+	fmt.Fprintf(&b, "%d threats: %s.\n\n", len(res.Threats), strings.TrimPrefix(res.Summary(), "threats: "))
+	c := counts(res)
+	b.WriteString("| State |")
+	for i := len(analysis.RiskNames) - 1; i >= 0; i-- {
+		fmt.Fprintf(&b, " %s |", analysis.RiskNames[i])
+	}
+	b.WriteString(" total |\n|---|")
+	for range analysis.RiskNames {
+		b.WriteString("--:|")
+	}
+	b.WriteString("--:|\n")
+	total := make([]int, len(analysis.RiskNames))
+	for _, s := range analysis.States {
+		sum := 0
+		fmt.Fprintf(&b, "| %s |", stateName(s))
+		for i := len(analysis.RiskNames) - 1; i >= 0; i-- {
+			fmt.Fprintf(&b, " %d |", c[s][i])
+			sum += c[s][i]
+			total[i] += c[s][i]
+		}
+		fmt.Fprintf(&b, " %d |\n", sum)
+	}
+	b.WriteString("| **total** |")
+	all := 0
+	for i := len(analysis.RiskNames) - 1; i >= 0; i-- {
+		fmt.Fprintf(&b, " %d |", total[i])
+		all += total[i]
+	}
+	fmt.Fprintf(&b, " %d |\n\n", all)
+	if cs := callouts(res, today); len(cs) > 0 {
+		b.WriteString("Needs attention:\n\n")
+		for _, x := range cs {
+			fmt.Fprintf(&b, "- ⚠ %s\n", mdRich(x))
+		}
+		b.WriteString("\n")
+	}
+
+	// Diagram.
+	b.WriteString("## Data-flow diagram\n\n")
+	b.WriteString("```mermaid\n" + Mermaid(res, GraphOptions{}) + "```\n\n")
+	b.WriteString("Actors are rectangles, services rounded, stores cylinders; dashed boxes are trust boundaries. " +
+		"Elements and flows with open threats are red and marked “⚠ N open (worst severity)”.\n\n")
+
+	// Threats.
+	b.WriteString("## Threats\n\n")
+	if len(res.Threats) == 0 {
+		b.WriteString("No threats: none is declared and no rule fired.\n\n")
+	} else {
+		b.WriteString("| Threat | Target | STRIDE | Severity | State |\n|---|---|---|---|---|\n")
+		for _, t := range sortedThreats(res) {
+			fmt.Fprintf(&b, "| [%s](#%s) | %s | %s | %s | %s |\n", mdCode(t.ID), anchor(t.ID), mdRich(targetsRich(res, t)),
+				mdEsc(strideLettersOf(t.Stride)), t.Rating.Severity, stateCell(t))
+		}
+		b.WriteString("\n")
+		for _, t := range sortedThreats(res) {
+			writeThreatMarkdown(&b, res, t, today)
+		}
+	}
+
+	// Acceptances.
+	b.WriteString("## Acceptances\n\n")
+	accs := acceptances(res, today)
+	if len(accs) == 0 {
+		b.WriteString("No threat is accepted.\n\n")
+	} else {
+		fmt.Fprintf(&b, "Acceptances ending within %d days are called out.\n\n", ExpiringWithin)
+		b.WriteString("| Threat | Owner | Until | Status | Approved by | Reason |\n|---|---|---|---|---|---|\n")
+		for _, a := range accs {
+			status := a.status()
+			if a.expired() || a.expiring() {
+				status = "⚠ **" + status + "**"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", mdCode(a.threat), mdEsc(orDash(a.owner)), orDash(a.until), status, mdEsc(orDash(a.approvedBy)), mdEsc(orDash(a.reason)))
+		}
+		b.WriteString("\n")
+	}
+
+	// Coverage.
+	b.WriteString("## STRIDE coverage\n\n")
+	b.WriteString("Threats considered per element and flow, by STRIDE category and state. " +
+		"GAP: the category applies to the element's kind and no threat, generated or declared, covers it. " +
+		"–: the category does not apply to the kind.\n\n")
+	b.WriteString("| Element |")
+	for _, cat := range dsl.StrideCats {
+		fmt.Fprintf(&b, " %s |", strideTitle(cat))
+	}
+	b.WriteString("\n|---|")
+	for range dsl.StrideCats {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	for _, r := range coverage(res) {
+		fmt.Fprintf(&b, "| %s %s |", r.sym.Kind, mdCode(r.sym.ID))
+		for _, cell := range r.cells {
+			t := cell.text()
+			if t == "GAP" {
+				t = "**GAP**"
+			}
+			fmt.Fprintf(&b, " %s |", t)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+	if opts.Generator != "" {
+		fmt.Fprintf(&b, "---\n\nGenerated by %s.\n", mdEsc(opts.Generator))
+	}
+	return b.String()
+}
+
+func writeThreatMarkdown(b *strings.Builder, res *analysis.Result, t *analysis.Threat, today time.Time) {
+	fmt.Fprintf(b, "### %s\n\n", mdCode(t.ID))
+	fmt.Fprintf(b, "<a id=\"%s\"></a>**%s**\n\n", anchor(t.ID), mdEsc(oneLine(t.Title)))
+	b.WriteString("| | |\n|---|---|\n")
+	fmt.Fprintf(b, "| State | %s |\n", stateCell(t))
+	fmt.Fprintf(b, "| Severity | %s |\n", mdRich(ticks(t.Rating.Why)))
+	fmt.Fprintf(b, "| Target | %s |\n", mdRich(targetsRich(res, t)))
+	if len(t.Stride) > 0 {
+		fmt.Fprintf(b, "| STRIDE | %s |\n", mdEsc(strideNames(t.Stride)))
+	}
+	fmt.Fprintf(b, "| Origin | %s |\n", mdRich(origin(t)))
+	if t.Rule != nil {
+		fmt.Fprintf(b, "| Why | %s |\n", mdRich(ticks(t.Why)))
+		fmt.Fprintf(b, "| Clears it | %s |\n", mdRich(ticks(t.Rule.Clears)))
+	}
+	if t.Symbol != nil {
+		if d := attrWord(t.Symbol.Decl, "description"); d != "" {
+			fmt.Fprintf(b, "| Description | %s |\n", mdEsc(oneLine(d)))
+		}
+	}
+	if refs := taxonomyRefs(t); len(refs) > 0 {
+		parts := make([]string, len(refs))
+		for i, r := range refs {
+			if r.url != "" {
+				parts[i] = fmt.Sprintf("[%s](%s)", mdEsc(r.label), r.url)
+			} else {
+				parts[i] = mdEsc(r.label)
+			}
+		}
+		fmt.Fprintf(b, "| References | %s |\n", strings.Join(parts, "<br>"))
+	}
+	b.WriteString("\n")
+	if len(t.Mitigations) > 0 {
+		b.WriteString("Mitigations:\n\n")
+		for _, s := range t.Mitigations {
+			m := mitigationOf(s, today)
+			line := fmt.Sprintf("- %s", mdCode(s.ID))
+			if s.Title() != s.ID {
+				line += " " + mdEsc(oneLine(s.Title()))
+			}
+			line += " — **" + mdEsc(m.status) + "**"
+			if m.due != "" {
+				line += ", due " + m.due
+				if m.overdue {
+					line += " (⚠ **OVERDUE**)"
+				}
+			}
+			for _, d := range m.details {
+				line += ", " + mdEsc(d)
+			}
+			if len(m.evidence) > 0 {
+				ev := make([]string, len(m.evidence))
+				for i, e := range m.evidence {
+					ev[i] = mdCode(e)
+				}
+				line += "; evidence: " + strings.Join(ev, ", ")
+			} else if m.status == "implemented" || m.status == "verified" {
+				line += "; no evidence given"
+			}
+			b.WriteString(line + "\n")
+		}
+		b.WriteString("\n")
+	}
+	if len(t.Responses) > 0 {
+		b.WriteString("Responses:\n\n")
+		for _, r := range t.Responses {
+			b.WriteString("- " + mdResponse(responseOf(r, today)) + "\n")
+		}
+		b.WriteString("\n")
+	}
+}
+
+// mdResponse describes an accept, transfer or not_applicable in one line.
+func mdResponse(a responseInfo) string {
+	var s string
+	switch a.kind {
+	case dsl.KindAccept:
+		s = fmt.Sprintf("**accepted** by %s until %s", mdEsc(orDash(a.owner)), orDash(a.until))
+		if st := a.status(); a.expired() || a.expiring() {
+			s += " (⚠ **" + st + "**)"
+		}
+		if a.approvedBy != "" {
+			s += ", approved by " + mdEsc(a.approvedBy)
+		}
+	case dsl.KindTransfer:
+		s = "**transferred** to " + mdEsc(orDash(a.to))
+		if a.owner != "" {
+			s += ", owner " + mdEsc(a.owner)
+		}
+	case dsl.KindNotApplicable:
+		s = "**not applicable**"
+		if a.owner != "" {
+			s += ", owner " + mdEsc(a.owner)
+		}
+	}
+	if a.ticket != "" {
+		s += ", ticket " + mdEsc(a.ticket)
+	}
+	if a.reason != "" {
+		s += ": " + mdEsc(oneLine(a.reason))
+	}
+	return s + " (" + mdCode(responsePosition(a.r)) + ")"
+}
+
+func targetsRich(res *analysis.Result, t *analysis.Threat) rich {
+	ts := threatTargets(res, t)
+	if len(ts) == 0 {
+		return plain("–")
+	}
+	parts := make([]rich, len(ts))
+	for i, s := range ts {
+		parts[i] = symbolRef(s)
+	}
+	return joinRich(parts, "; ")
+}
+
+func strideLettersOf(cats []string) string {
+	var out []string
+	for _, c := range cats {
+		if l, ok := strideLetters[c]; ok {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		return "–"
+	}
+	return strings.Join(out, " ")
+}
+
+// stateCell writes a threat's state; open threats are bold and marked.
+func stateCell(t *analysis.Threat) string {
+	if t.State == analysis.StateOpen {
+		return "⚠ **OPEN**"
+	}
+	return stateName(t.State)
+}
+
+// anchor is the HTML id of a threat's section.
+func anchor(id string) string {
+	var b strings.Builder
+	b.WriteString("threat-")
+	for _, r := range id {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			fmt.Fprintf(&b, ".%x", r)
+		}
+	}
+	return b.String()
+}
+
+// mdEsc escapes text for Markdown (inline, table cells included): characters that start
+// emphasis, links, code, HTML or table cells get a backslash, and line breaks become
+// spaces.
+func mdEsc(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\\', '`', '*', '_', '[', ']', '<', '>', '|', '~', '#', '!', '&':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n', '\r', '\t':
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// mdCode writes s as a code span, safe in a table cell.
+func mdCode(s string) string {
+	s = strings.NewReplacer("\n", " ", "\r", " ", "|", "\\|").Replace(s)
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+func mdRich(r rich) string {
+	var b strings.Builder
+	for _, s := range r {
+		if s.code {
+			b.WriteString(mdCode(s.text))
+		} else {
+			b.WriteString(mdEsc(s.text))
+		}
+	}
+	return b.String()
+}
