@@ -15,7 +15,7 @@ import (
 )
 
 // applyEdits applies LSP text edits (UTF-16 ranges) to text, as an editor does.
-func applyEdits(t *testing.T, text string, edits []protocol.TextEdit) string {
+func applyEdits(t testing.TB, text string, edits []protocol.TextEdit) string {
 	t.Helper()
 	sort.SliceStable(edits, func(i, j int) bool { return less(edits[j].Range.Start, edits[i].Range.Start) })
 	for _, e := range edits {

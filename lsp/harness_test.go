@@ -21,7 +21,7 @@ import (
 // editor is a fake LSP client: it keeps buffers, sends edits, and records what the server
 // publishes, so tests read like a user's actions.
 type editor struct {
-	t      *testing.T
+	t      testing.TB
 	conn   jsonrpc2.Conn
 	root   string
 	done   chan int
@@ -40,7 +40,7 @@ type editorConfig struct {
 
 // newEditor starts a server on an in-memory pipe with root as its workspace folder and
 // initializes it.
-func newEditor(t *testing.T, root string, cfg editorConfig) *editor {
+func newEditor(t testing.TB, root string, cfg editorConfig) *editor {
 	t.Helper()
 	serverSide, clientSide := net.Pipe()
 	e := &editor{t: t, root: root, done: make(chan int, 1), diags: map[string][]protocol.Diagnostic{}, vers: map[string]int32{},
@@ -263,7 +263,7 @@ func not(f func([]protocol.Diagnostic) bool) func([]protocol.Diagnostic) bool {
 }
 
 // writeModel writes files into a fresh temporary root.
-func writeModel(t *testing.T, files map[string]string) string {
+func writeModel(t testing.TB, files map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
 	for name, text := range files {

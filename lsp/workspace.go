@@ -2,7 +2,6 @@ package lsp
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -45,7 +44,7 @@ type workspace struct {
 	dirty     bool
 	latest    *analysisState
 	updated   chan struct{}
-	published map[string]string // uri -> the diagnostics last sent
+	published map[string]*published // uri -> what was last sent
 	stopped   bool
 	done      chan struct{}
 	cache     map[string]*modelResult // model key -> last result, reused while its documents are unchanged
@@ -70,7 +69,7 @@ type analysisState struct {
 }
 
 func newWorkspace(s *Server) *workspace {
-	return &workspace{s: s, disk: map[string]*document{}, open: map[string]*document{}, published: map[string]string{},
+	return &workspace{s: s, disk: map[string]*document{}, open: map[string]*document{}, published: map[string]*published{},
 		updated: make(chan struct{}), done: make(chan struct{}), cache: map[string]*modelResult{},
 		settings: settings{Threshold: analysis.RiskNote, Coverage: true}, latest: &analysisState{byURI: map[string]*modelResult{}, docs: map[string]*document{}}}
 }
@@ -336,13 +335,23 @@ func sameDocs(a, b []*document) bool {
 	return true
 }
 
-// publish sends the diagnostics of every document whose diagnostics changed, and clears
-// those of documents that left every model.
+// published is what was last sent for one document.
+type published struct {
+	doc      *document
+	findings []analysis.Finding
+}
+
+// publish sends the diagnostics of every document whose findings or text changed, and
+// clears those of documents that left every model. Unchanged documents cost a comparison
+// of their findings, no conversion and no message.
 func (w *workspace) publish(st *analysisState) {
 	w.s.mu.Lock()
 	enc, caps := w.s.encoding, w.s.clientCaps
 	w.s.mu.Unlock()
-	sent := map[string]string{}
+	w.mu.Lock()
+	prevAll := w.published
+	w.mu.Unlock()
+	sent := make(map[string]*published, len(prevAll))
 	open, findings := 0, 0
 	for _, m := range st.models {
 		byFile := map[string][]analysis.Finding{}
@@ -356,39 +365,52 @@ func (w *workspace) publish(st *analysisState) {
 			}
 		}
 		for _, d := range m.docs {
-			diags := make([]protocol.Diagnostic, 0, len(byFile[d.uri]))
-			for _, f := range byFile[d.uri] {
+			fs := byFile[d.uri]
+			cur := &published{doc: d, findings: fs}
+			sent[d.uri] = cur
+			if prev := prevAll[d.uri]; prev != nil && prev.doc == d && findingsEqual(prev.findings, fs) {
+				continue
+			}
+			diags := make([]protocol.Diagnostic, 0, len(fs))
+			for _, f := range fs {
 				diags = append(diags, toDiagnostic(f, d, st, enc, caps))
 			}
 			params := protocol.PublishDiagnosticsParams{URI: protocol.DocumentURI(d.uri), Diagnostics: diags}
 			if d.open {
 				params.Version = uint32(d.version)
 			}
-			key := fingerprint(diags)
-			sent[d.uri] = key
-			w.mu.Lock()
-			prev, had := w.published[d.uri]
-			w.mu.Unlock()
-			if had && prev == key {
-				continue
-			}
 			w.s.notify("textDocument/publishDiagnostics", params)
 		}
 	}
-	w.mu.Lock()
-	for uri := range w.published {
+	for uri := range prevAll {
 		if _, still := sent[uri]; !still {
 			w.s.notify("textDocument/publishDiagnostics", protocol.PublishDiagnosticsParams{URI: protocol.DocumentURI(uri), Diagnostics: []protocol.Diagnostic{}})
 		}
 	}
+	w.mu.Lock()
 	w.published = sent
 	w.mu.Unlock()
 	w.s.notify("threatls/status", map[string]int{"openThreats": open, "findings": findings, "models": len(st.models)})
 }
 
-func fingerprint(diags []protocol.Diagnostic) string {
-	b, _ := json.Marshal(diags)
-	return string(b)
+// findingsEqual reports whether two lists of findings would publish the same diagnostics
+// for an unchanged document.
+func findingsEqual(a, b []analysis.Finding) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.Code != y.Code || x.Level != y.Level || x.Span != y.Span || x.Message != y.Message || x.ThreatID != y.ThreatID || len(x.Related) != len(y.Related) {
+			return false
+		}
+		for k := range x.Related {
+			if x.Related[k] != y.Related[k] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // toDiagnostic converts a finding.
