@@ -63,14 +63,6 @@ func firesFix(why string, r Rating, fixOn *Symbol, fix *Fix) *hit {
 
 func clearedBy(why string) *hit { return &hit{cleared: true, why: why} }
 
-// when returns a hit that is cleared when control is true.
-func when(control bool, controlWhy string, why string, r Rating, fixOn *Symbol) *hit {
-	if control {
-		return clearedBy(controlWhy)
-	}
-	return fires(why, r, fixOn)
-}
-
 // eachDirection evaluates fn on each direction of a flow and returns the first firing hit,
 // else the first cleared one.
 func eachDirection(fn func(d direction) *hit) func(*Symbol) *hit {
@@ -160,7 +152,10 @@ func Catalog() []*Rule {
 				_, ok := authMethod(d.flow)
 				l, lw := flowLikelihood(d, 0)
 				i, iw := classImpact(data)
-				return when(ok, "the flow is authenticated", fmt.Sprintf("`%s` accepts unauthenticated requests from `%s`, in %s", d.dst.ID, d.src.ID, zoneName(d.src)), rate(l, lw, i, iw), d.flow)
+				if ok {
+					return clearedBy("the flow is authenticated")
+				}
+				return fires(fmt.Sprintf("`%s` accepts unauthenticated requests from `%s`, in %s", d.dst.ID, d.src.ID, zoneName(d.src)), rate(l, lw, i, iw), d.flow)
 			})},
 		{ID: "single-factor-human-login", Title: "Human login with a single factor", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a person logs in with a password or session over a flow to an element with confidential data (or an admin flow) without MFA",
@@ -177,7 +172,10 @@ func Catalog() []*Rule {
 				}
 				l, lw := flowLikelihood(d, -1)
 				i, iw := classImpact(data)
-				return when(has(d.flow.Decl, "mfa"), "the flow requires mfa", fmt.Sprintf("`%s` logs in to `%s` with %s only", d.src.ID, d.dst.ID, m), rate(l, lw, i, iw), d.flow)
+				if has(d.flow.Decl, "mfa") {
+					return clearedBy("the flow requires mfa")
+				}
+				return fires(fmt.Sprintf("`%s` logs in to `%s` with %s only", d.src.ID, d.dst.ID, m), rate(l, lw, i, iw), d.flow)
 			})},
 		{ID: "no-brute-force-protection", Title: "Password login without brute-force protection", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service receives password logins and does not throttle failed attempts",
@@ -188,7 +186,10 @@ func Catalog() []*Rule {
 					if m, ok := authMethod(f); ok && m == "password" {
 						l, lw := elementLikelihood(s, 0)
 						i, iw := classImpact(dataOf(s))
-						return when(has(s.Decl, "login_throttling"), "the service declares login_throttling", fmt.Sprintf("flow `%s` logs in to `%s` with a password", f.ID, s.ID), rate(l, lw, i, iw), s)
+						if has(s.Decl, "login_throttling") {
+							return clearedBy("the service declares login_throttling")
+						}
+						return fires(fmt.Sprintf("flow `%s` logs in to `%s` with a password", f.ID, s.ID), rate(l, lw, i, iw), s)
 					}
 				}
 				return nil
@@ -208,7 +209,10 @@ func Catalog() []*Rule {
 				}
 				l, lw := flowLikelihood(d, -1)
 				i, iw := classImpact(d.flow.Data)
-				return when(has(d.flow.Decl, "encrypted"), "the flow is encrypted", fmt.Sprintf("the flow crosses from %s to %s", zoneName(d.src), zoneName(d.dst)), rate(l, lw, i, iw), d.flow)
+				if has(d.flow.Decl, "encrypted") {
+					return clearedBy("the flow is encrypted")
+				}
+				return fires(fmt.Sprintf("the flow crosses from %s to %s", zoneName(d.src), zoneName(d.dst)), rate(l, lw, i, iw), d.flow)
 			})},
 		{ID: "session-token-theft", Title: "Session token exposed to theft", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a flow authenticated by session is not encrypted, or the receiving service's cookies are not secured",
@@ -225,7 +229,10 @@ func Catalog() []*Rule {
 				if !enc {
 					return firesFix(why+" over an unencrypted flow", rate(l, lw, i, iw), d.flow, &Fix{On: "self", Attr: "encrypted"})
 				}
-				return when(has(d.dst.Decl, "secure_cookies"), "the flow is encrypted and the service sets secure_cookies", why+" without secure_cookies", rate(l, lw, i, iw), d.dst)
+				if has(d.dst.Decl, "secure_cookies") {
+					return clearedBy("the flow is encrypted and the service sets secure_cookies")
+				}
+				return fires(why+" without secure_cookies", rate(l, lw, i, iw), d.dst)
 			})},
 		{ID: "cross-site-request-forgery", Title: "Cross-site request forgery", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a browser reaches a service with a session and the service has no CSRF protection",
@@ -238,7 +245,10 @@ func Catalog() []*Rule {
 				}
 				l, lw := flowLikelihood(d, -1)
 				i, iw := classImpact(dataOf(d.dst))
-				return when(has(d.dst.Decl, "csrf_protection"), "the service declares csrf_protection", fmt.Sprintf("browser `%s` sends session-authenticated requests to `%s`", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.dst)
+				if has(d.dst.Decl, "csrf_protection") {
+					return clearedBy("the service declares csrf_protection")
+				}
+				return fires(fmt.Sprintf("browser `%s` sends session-authenticated requests to `%s`", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.dst)
 			})},
 		{ID: "spoofable-data-source", Title: "Data from an external system can be forged", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "an external system (service or partner actor) sends data that is neither authenticated nor signed",
@@ -252,7 +262,10 @@ func Catalog() []*Rule {
 				_, auth := authMethod(d.flow)
 				l, lw := flowLikelihood(d, 0)
 				i, iw := integrityImpact(d.flow.Data)
-				return when(auth || has(d.flow.Decl, "signed"), "the flow is authenticated or signed", fmt.Sprintf("external `%s` sends data to `%s`", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.flow)
+				if auth || has(d.flow.Decl, "signed") {
+					return clearedBy("the flow is authenticated or signed")
+				}
+				return fires(fmt.Sprintf("external `%s` sends data to `%s`", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.flow)
 			})},
 
 		// Tampering
@@ -267,7 +280,10 @@ func Catalog() []*Rule {
 				d := directions(f)[0]
 				l, lw := flowLikelihood(d, -1)
 				i, iw := integrityImpact(f.Data)
-				return when(has(f.Decl, "encrypted") || has(f.Decl, "signed"), "the flow is encrypted or signed", fmt.Sprintf("the flow crosses from %s to %s", zoneName(f.From), zoneName(f.To)), rate(l, lw, i, iw), f)
+				if has(f.Decl, "encrypted") || has(f.Decl, "signed") {
+					return clearedBy("the flow is encrypted or signed")
+				}
+				return fires(fmt.Sprintf("the flow crosses from %s to %s", zoneName(f.From), zoneName(f.To)), rate(l, lw, i, iw), f)
 			}},
 		{ID: "missing-input-validation", Title: "Untrusted input not validated", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service receives input from a less trusted sender and does not declare input validation",
@@ -280,7 +296,10 @@ func Catalog() []*Rule {
 				}
 				l, lw := elementLikelihood(s, -1)
 				i, iw := classImpact(dataOf(s))
-				return when(has(s.Decl, "validates_input"), "the service declares validates_input", fmt.Sprintf("`%s` receives input from `%s`", s.ID, in[0].src.ID), rate(l, lw, i, iw), s)
+				if has(s.Decl, "validates_input") {
+					return clearedBy("the service declares validates_input")
+				}
+				return fires(fmt.Sprintf("`%s` receives input from `%s`", s.ID, in[0].src.ID), rate(l, lw, i, iw), s)
 			}},
 		{ID: "query-injection", Title: "Query injection into a data store", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a service with untrusted input queries a SQL, NoSQL, LDAP or search store without parameterized queries",
@@ -292,7 +311,10 @@ func Catalog() []*Rule {
 				}
 				l, lw := elementLikelihood(d.src, 0)
 				i, iw := classImpact(dataOf(d.dst))
-				return when(has(d.src.Decl, "parameterized_queries"), "the service declares parameterized_queries", fmt.Sprintf("`%s` takes untrusted input and queries %s store `%s`", d.src.ID, word(d.dst.Decl, "kind"), d.dst.ID), rate(l, lw, i, iw), d.src)
+				if has(d.src.Decl, "parameterized_queries") {
+					return clearedBy("the service declares parameterized_queries")
+				}
+				return fires(fmt.Sprintf("`%s` takes untrusted input and queries %s store `%s`", d.src.ID, word(d.dst.Decl, "kind"), d.dst.ID), rate(l, lw, i, iw), d.src)
 			})},
 		{ID: "command-injection", Title: "OS command injection", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with untrusted input runs operating-system commands and does not validate input",
@@ -304,7 +326,10 @@ func Catalog() []*Rule {
 				}
 				l, lw := elementLikelihood(s, -1)
 				i, iw := fixed(levelHigh, "commands run with the service's privileges")
-				return when(has(s.Decl, "validates_input"), "the service declares validates_input", fmt.Sprintf("`%s` runs commands and takes untrusted input", s.ID), rate(l, lw, i, iw), s)
+				if has(s.Decl, "validates_input") {
+					return clearedBy("the service declares validates_input")
+				}
+				return fires(fmt.Sprintf("`%s` runs commands and takes untrusted input", s.ID), rate(l, lw, i, iw), s)
 			}},
 		{ID: "cross-site-scripting", Title: "Cross-site scripting", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a web service with untrusted input does not encode its output",
@@ -316,7 +341,10 @@ func Catalog() []*Rule {
 				}
 				l, lw := elementLikelihood(s, -1)
 				i, iw := classImpact(dataOf(s))
-				return when(has(s.Decl, "encodes_output"), "the service declares encodes_output", fmt.Sprintf("web service `%s` renders pages from untrusted input", s.ID), rate(l, lw, i, iw), s)
+				if has(s.Decl, "encodes_output") {
+					return clearedBy("the service declares encodes_output")
+				}
+				return fires(fmt.Sprintf("web service `%s` renders pages from untrusted input", s.ID), rate(l, lw, i, iw), s)
 			}},
 		{ID: "unsafe-deserialization", Title: "Unsafe deserialization of untrusted data", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with untrusted input parses a native object format (Java serialization, .NET binary, pickle, PHP)",
@@ -346,7 +374,10 @@ func Catalog() []*Rule {
 					return nil
 				}
 				l, lw := elementLikelihood(s, -1)
-				return when(has(s.Decl, "validates_uploads"), "the service declares validates_uploads", fmt.Sprintf("`%s` accepts uploads from untrusted senders", s.ID), rate(l, lw, levelHigh, "an uploaded web shell runs code"), s)
+				if has(s.Decl, "validates_uploads") {
+					return clearedBy("the service declares validates_uploads")
+				}
+				return fires(fmt.Sprintf("`%s` accepts uploads from untrusted senders", s.ID), rate(l, lw, levelHigh, "an uploaded web shell runs code"), s)
 			}},
 		{ID: "datastore-write-from-untrusted", Title: "Writes into a store across a boundary without access control", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a flow writes into a store across a trust boundary and is unauthenticated or the store has no access control",
@@ -362,7 +393,10 @@ func Catalog() []*Rule {
 				if !auth {
 					return firesFix(fmt.Sprintf("`%s` writes into `%s` across a boundary without authentication", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.flow, &Fix{On: "self", Attr: "authenticated"})
 				}
-				return when(has(d.dst.Decl, "access_control"), "the flow is authenticated and the store declares access_control", fmt.Sprintf("`%s` writes into `%s`, which declares no access_control", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.dst)
+				if has(d.dst.Decl, "access_control") {
+					return clearedBy("the flow is authenticated and the store declares access_control")
+				}
+				return fires(fmt.Sprintf("`%s` writes into `%s`, which declares no access_control", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.dst)
 			})},
 		{ID: "unverified-deployment", Title: "Deployment of unverified artifacts", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a deploy flow does not sign and verify the artifacts it delivers",
@@ -372,7 +406,10 @@ func Catalog() []*Rule {
 				if word(f.Decl, "purpose") != "deploy" {
 					return nil
 				}
-				return when(has(f.Decl, "signed_artifacts"), "the flow declares signed_artifacts", fmt.Sprintf("`%s` deploys artifacts", f.ID), rate(levelLow, "supply-chain attacks need a foothold upstream", levelHigh, "deployed code runs with full privileges"), f)
+				if has(f.Decl, "signed_artifacts") {
+					return clearedBy("the flow declares signed_artifacts")
+				}
+				return fires(fmt.Sprintf("`%s` deploys artifacts", f.ID), rate(levelLow, "supply-chain attacks need a foothold upstream", levelHigh, "deployed code runs with full privileges"), f)
 			}},
 
 		// Repudiation
@@ -398,7 +435,10 @@ func Catalog() []*Rule {
 				if human {
 					why = fmt.Sprintf("people act through `%s`", s.ID)
 				}
-				return when(has(s.Decl, "audit_logging"), "the service declares audit_logging", why, rate(levelMedium, "insiders and attackers deny actions no record proves", i, iw), s)
+				if has(s.Decl, "audit_logging") {
+					return clearedBy("the service declares audit_logging")
+				}
+				return fires(why, rate(levelMedium, "insiders and attackers deny actions no record proves", i, iw), s)
 			}},
 		{ID: "log-store-tampering", Title: "Log store can be altered", Stride: "repudiation", Subjects: []dsl.Kind{dsl.KindStore},
 			Condition: "a log store is not append-only",
@@ -416,7 +456,10 @@ func Catalog() []*Rule {
 						}
 					}
 				}
-				return when(has(s.Decl, "append_only"), "the store is append_only", fmt.Sprintf("`%s` holds logs that writers can change", s.ID), rate(l, lw, levelMedium, "altered logs hide what happened"), s)
+				if has(s.Decl, "append_only") {
+					return clearedBy("the store is append_only")
+				}
+				return fires(fmt.Sprintf("`%s` holds logs that writers can change", s.ID), rate(l, lw, levelMedium, "altered logs hide what happened"), s)
 			}},
 		{ID: "unauthenticated-log-source", Title: "Log entries from unauthenticated sources", Stride: "repudiation", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a flow into a log store crosses a boundary without authentication",
@@ -428,7 +471,10 @@ func Catalog() []*Rule {
 				}
 				_, auth := authMethod(d.flow)
 				l, lw := flowLikelihood(d, 0)
-				return when(auth, "the flow is authenticated", fmt.Sprintf("`%s` ships logs to `%s` across a boundary", d.src.ID, d.dst.ID), rate(l, lw, levelLow, "forged entries confuse investigations"), d.flow)
+				if auth {
+					return clearedBy("the flow is authenticated")
+				}
+				return fires(fmt.Sprintf("`%s` ships logs to `%s` across a boundary", d.src.ID, d.dst.ID), rate(l, lw, levelLow, "forged entries confuse investigations"), d.flow)
 			})},
 		{ID: "local-only-audit-trail", Title: "Audit trail kept beside the service it audits", Stride: "repudiation", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with audit logging writes its logs only to log stores in its own boundary",
@@ -453,7 +499,10 @@ func Catalog() []*Rule {
 				if local == 0 && remote == 0 {
 					return nil
 				}
-				return when(remote > 0, "audit events leave the service's boundary", fmt.Sprintf("`%s` keeps its audit logs inside its own boundary", s.ID), rate(levelLow, "an attacker on the host must first take it over", levelMedium, "the attacker can erase their traces"), s)
+				if remote > 0 {
+					return clearedBy("audit events leave the service's boundary")
+				}
+				return fires(fmt.Sprintf("`%s` keeps its audit logs inside its own boundary", s.ID), rate(levelLow, "an attacker on the host must first take it over", levelMedium, "the attacker can erase their traces"), s)
 			}},
 
 		// Information disclosure
@@ -467,7 +516,10 @@ func Catalog() []*Rule {
 					return nil
 				}
 				l, lw := flowLikelihood(directions(f)[0], 0)
-				return when(has(f.Decl, "encrypted"), "the flow is encrypted", fmt.Sprintf("the flow carries `%s`", d.ID), rate(l, lw, levelHigh, fmt.Sprintf("`%s` is a credential", d.ID)), f)
+				if has(f.Decl, "encrypted") {
+					return clearedBy("the flow is encrypted")
+				}
+				return fires(fmt.Sprintf("the flow carries `%s`", d.ID), rate(l, lw, levelHigh, fmt.Sprintf("`%s` is a credential", d.ID)), f)
 			}},
 		{ID: "unencrypted-flow", Title: "Unencrypted flow across a trust boundary", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a flow crosses a trust boundary, carries internal or more sensitive data (or undeclared data), and is not encrypted",
@@ -479,7 +531,10 @@ func Catalog() []*Rule {
 				}
 				l, lw := flowLikelihood(directions(f)[0], 0)
 				i, iw := classImpact(f.Data)
-				return when(has(f.Decl, "encrypted"), "the flow is encrypted", fmt.Sprintf("the flow crosses from %s to %s in clear text", zoneName(f.From), zoneName(f.To)), rate(l, lw, i, iw), f)
+				if has(f.Decl, "encrypted") {
+					return clearedBy("the flow is encrypted")
+				}
+				return fires(fmt.Sprintf("the flow crosses from %s to %s in clear text", zoneName(f.From), zoneName(f.To)), rate(l, lw, i, iw), f)
 			}},
 		{ID: "weak-transport-crypto", Title: "Weak transport encryption", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "an encrypted flow accepts TLS versions below 1.2",
@@ -496,7 +551,10 @@ func Catalog() []*Rule {
 				}
 				l, lw := flowLikelihood(directions(f)[0], -1)
 				i, iw := classImpact(f.Data)
-				return when(n >= 1.2, "the flow requires TLS 1.2 or later", fmt.Sprintf("the flow accepts TLS %s", v), rate(l, lw, i, iw), f)
+				if n >= 1.2 {
+					return clearedBy("the flow requires TLS 1.2 or later")
+				}
+				return fires(fmt.Sprintf("the flow accepts TLS %s", v), rate(l, lw, i, iw), f)
 			}},
 		{ID: "unencrypted-datastore", Title: "Sensitive data stored unencrypted", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindStore},
 			Condition: "a store keeps confidential or restricted data and is not encrypted at rest",
@@ -507,7 +565,10 @@ func Catalog() []*Rule {
 					return nil
 				}
 				i, iw := classImpact(s.Data)
-				return when(has(s.Decl, "encrypted_at_rest"), "the store is encrypted_at_rest", fmt.Sprintf("`%s` stores %s data", s.ID, dsl.Classifications[maxClassRank(s.Data)]), rate(levelLow, "the attacker needs the disks, backups or snapshots", i, iw), s)
+				if has(s.Decl, "encrypted_at_rest") {
+					return clearedBy("the store is encrypted_at_rest")
+				}
+				return fires(fmt.Sprintf("`%s` stores %s data", s.ID, dsl.Classifications[maxClassRank(s.Data)]), rate(levelLow, "the attacker needs the disks, backups or snapshots", i, iw), s)
 			}},
 		{ID: "weak-password-storage", Title: "Passwords stored with weak hashing", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindStore},
 			Condition: "a store keeps credentials without argon2id, scrypt, bcrypt or pbkdf2",
@@ -523,7 +584,10 @@ func Catalog() []*Rule {
 				if h != "" {
 					why = fmt.Sprintf("`%s` hashes `%s` with %s", s.ID, d.ID, h)
 				}
-				return when(contains([]string{"argon2id", "scrypt", "bcrypt", "pbkdf2"}, h), "the store uses an adequate password hash", why, rate(levelMedium, "password databases leak", levelHigh, "cracked passwords are reused elsewhere"), s)
+				if contains([]string{"argon2id", "scrypt", "bcrypt", "pbkdf2"}, h) {
+					return clearedBy("the store uses an adequate password hash")
+				}
+				return fires(why, rate(levelMedium, "password databases leak", levelHigh, "cracked passwords are reused elsewhere"), s)
 			}},
 		{ID: "secrets-outside-vault", Title: "Secrets kept outside a secret manager", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service uses secrets that do not come from a secret manager",
@@ -538,7 +602,10 @@ func Catalog() []*Rule {
 				if src != "" {
 					why = fmt.Sprintf("`%s` takes its secrets from %s", s.ID, src)
 				}
-				return when(src == "vault", "secrets come from a vault", why, rate(levelMedium, "secrets in files, environments and repositories leak", levelHigh, "secrets open other systems"), s)
+				if src == "vault" {
+					return clearedBy("secrets come from a vault")
+				}
+				return fires(why, rate(levelMedium, "secrets in files, environments and repositories leak", levelHigh, "secrets open other systems"), s)
 			}},
 		{ID: "classification-exceeds-clearance", Title: "Data sent where it is not cleared", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a flow carries data classified above the clearance of the receiver's boundary",
@@ -551,7 +618,10 @@ func Catalog() []*Rule {
 				}
 				mc := maxClassRank(d.flow.Data)
 				i, iw := classImpact(d.flow.Data)
-				return when(mc <= c, "the data is within the boundary's clearance", fmt.Sprintf("the flow carries %s data into boundary `%s`, cleared for %s", dsl.Classifications[mc], by.ID, dsl.Classifications[c]), rate(levelHigh, "the data is sent there by design", i, iw), d.flow)
+				if mc <= c {
+					return clearedBy("the data is within the boundary's clearance")
+				}
+				return fires(fmt.Sprintf("the flow carries %s data into boundary `%s`, cleared for %s", dsl.Classifications[mc], by.ID, dsl.Classifications[c]), rate(levelHigh, "the data is sent there by design", i, iw), d.flow)
 			})},
 		{ID: "personal-data-to-third-party", Title: "Personal data sent to a third party without an agreement", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a flow sends personal data to an external actor and names no data-processing agreement",
@@ -563,7 +633,10 @@ func Catalog() []*Rule {
 					return nil
 				}
 				i, iw := classImpact(d.flow.Data)
-				return when(word(d.flow.Decl, "dpa") != "", "the flow names a dpa", fmt.Sprintf("`%s` receives personal data `%s`", d.dst.ID, p.ID), rate(levelHigh, "the data is sent by design", i, iw), d.flow)
+				if word(d.flow.Decl, "dpa") != "" {
+					return clearedBy("the flow names a dpa")
+				}
+				return fires(fmt.Sprintf("`%s` receives personal data `%s`", d.dst.ID, p.ID), rate(levelHigh, "the data is sent by design", i, iw), d.flow)
 			})},
 		{ID: "sensitive-data-in-logs", Title: "Sensitive data written to logs", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a service that handles credentials or personal data writes to a log store without redaction",
@@ -578,7 +651,10 @@ func Catalog() []*Rule {
 					return nil
 				}
 				i, iw := classImpact([]*Symbol{s})
-				return when(has(d.src.Decl, "log_redaction"), "the service declares log_redaction", fmt.Sprintf("`%s` handles `%s` and logs to `%s`", d.src.ID, s.ID, d.dst.ID), rate(levelMedium, "logs are read by many and kept long", i, iw), d.src)
+				if has(d.src.Decl, "log_redaction") {
+					return clearedBy("the service declares log_redaction")
+				}
+				return fires(fmt.Sprintf("`%s` handles `%s` and logs to `%s`", d.src.ID, s.ID, d.dst.ID), rate(levelMedium, "logs are read by many and kept long", i, iw), d.src)
 			})},
 		{ID: "server-side-request-forgery", Title: "Server-side request forgery", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with untrusted input fetches URLs without an egress allow-list",
@@ -589,7 +665,10 @@ func Catalog() []*Rule {
 					return nil
 				}
 				l, lw := elementLikelihood(s, -1)
-				return when(has(s.Decl, "egress_allowlist"), "the service declares egress_allowlist", fmt.Sprintf("`%s` fetches URLs that untrusted senders name", s.ID), rate(l, lw, levelHigh, "internal services and cloud metadata are reachable"), s)
+				if has(s.Decl, "egress_allowlist") {
+					return clearedBy("the service declares egress_allowlist")
+				}
+				return fires(fmt.Sprintf("`%s` fetches URLs that untrusted senders name", s.ID), rate(l, lw, levelHigh, "internal services and cloud metadata are reachable"), s)
 			}},
 		{ID: "path-traversal", Title: "Path traversal into a file store", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a service with untrusted input reads or writes a file store without validating input",
@@ -601,7 +680,10 @@ func Catalog() []*Rule {
 				}
 				l, lw := elementLikelihood(d.src, 0)
 				i, iw := classImpact(dataOf(d.dst))
-				return when(has(d.src.Decl, "validates_input"), "the service declares validates_input", fmt.Sprintf("`%s` takes untrusted input and uses file store `%s`", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.src)
+				if has(d.src.Decl, "validates_input") {
+					return clearedBy("the service declares validates_input")
+				}
+				return fires(fmt.Sprintf("`%s` takes untrusted input and uses file store `%s`", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.src)
 			})},
 		{ID: "xml-external-entities", Title: "XML external entities", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with untrusted input parses XML with parsers that are not hardened",
@@ -613,7 +695,10 @@ func Catalog() []*Rule {
 				}
 				l, lw := elementLikelihood(s, -1)
 				i, iw := classImpact(dataOf(s))
-				return when(has(s.Decl, "xml_hardened"), "the service declares xml_hardened", fmt.Sprintf("`%s` parses XML from untrusted senders", s.ID), rate(l, lw, i, iw), s)
+				if has(s.Decl, "xml_hardened") {
+					return clearedBy("the service declares xml_hardened")
+				}
+				return fires(fmt.Sprintf("`%s` parses XML from untrusted senders", s.ID), rate(l, lw, i, iw), s)
 			}},
 
 		// Denial of service
@@ -626,7 +711,10 @@ func Catalog() []*Rule {
 					return nil
 				}
 				i, iw := availabilityImpact(s)
-				return when(has(s.Decl, "rate_limited"), "the service is rate_limited", fmt.Sprintf("`%s` is reachable from the internet", s.ID), rate(levelHigh, "anyone on the internet can send requests", i, iw), s)
+				if has(s.Decl, "rate_limited") {
+					return clearedBy("the service is rate_limited")
+				}
+				return fires(fmt.Sprintf("`%s` is reachable from the internet", s.ID), rate(levelHigh, "anyone on the internet can send requests", i, iw), s)
 			}},
 		{ID: "single-instance-critical-asset", Title: "Critical element without redundancy", Stride: "denial_of_service", Subjects: []dsl.Kind{dsl.KindService, dsl.KindStore},
 			Condition: "a service or store whose availability is critical is not redundant",
@@ -636,7 +724,10 @@ func Catalog() []*Rule {
 				if word(s.Decl, "availability") != "critical" {
 					return nil
 				}
-				return when(has(s.Decl, "redundant"), "the element is redundant", fmt.Sprintf("`%s` has availability critical", s.ID), rate(levelLow, "single instances fail now and then", levelHigh, "availability is critical"), s)
+				if has(s.Decl, "redundant") {
+					return clearedBy("the element is redundant")
+				}
+				return fires(fmt.Sprintf("`%s` has availability critical", s.ID), rate(levelLow, "single instances fail now and then", levelHigh, "availability is critical"), s)
 			}},
 		{ID: "missing-backup", Title: "Important data without backups", Stride: "denial_of_service", Subjects: []dsl.Kind{dsl.KindStore},
 			Condition: "a store keeps data whose integrity matters (integrity high or critical; without a rating, restricted data or data tagged credential, key, secret, financial or health) and has no backup",
@@ -650,7 +741,10 @@ func Catalog() []*Rule {
 				if i < levelHigh {
 					return nil
 				}
-				return when(has(s.Decl, "backup"), "the store has backups", fmt.Sprintf("`%s` keeps data that must not be lost", s.ID), rate(levelLow, "ransomware, deletion and corruption are rare but real", i, iw), s)
+				if has(s.Decl, "backup") {
+					return clearedBy("the store has backups")
+				}
+				return fires(fmt.Sprintf("`%s` keeps data that must not be lost", s.ID), rate(levelLow, "ransomware, deletion and corruption are rare but real", i, iw), s)
 			}},
 
 		// Elevation of privilege
@@ -669,7 +763,10 @@ func Catalog() []*Rule {
 				_, authz := authzMethod(d.flow)
 				l, lw := flowLikelihood(d, 0)
 				i, iw := classImpact(data)
-				return when(authz, "the flow is authorized", fmt.Sprintf("`%s` authenticates `%s` but checks no permissions", d.dst.ID, d.src.ID), rate(l, lw, i, iw), d.flow)
+				if authz {
+					return clearedBy("the flow is authorized")
+				}
+				return fires(fmt.Sprintf("`%s` authenticates `%s` but checks no permissions", d.dst.ID, d.src.ID), rate(l, lw, i, iw), d.flow)
 			})},
 		{ID: "missing-identity-propagation", Title: "Backend trusts a technical user", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a flow authorized as a technical user reaches confidential data from a service that is not a gateway",
@@ -697,7 +794,10 @@ func Catalog() []*Rule {
 					return nil
 				}
 				l, lw := elementLikelihood(s, -1)
-				return when(!contains([]string{"root", "admin", "system"}, r), "the service runs unprivileged", fmt.Sprintf("`%s` runs as %s and takes untrusted input", s.ID, r), rate(l, lw, levelHigh, "a compromise owns the host"), s)
+				if !contains([]string{"root", "admin", "system"}, r) {
+					return clearedBy("the service runs unprivileged")
+				}
+				return fires(fmt.Sprintf("`%s` runs as %s and takes untrusted input", s.ID, r), rate(l, lw, levelHigh, "a compromise owns the host"), s)
 			}},
 		{ID: "memory-unsafe-input-handling", Title: "Memory-unsafe code parses untrusted input", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with untrusted input is written in C or C++ or declares `memory_safe false`",
@@ -742,7 +842,10 @@ func Catalog() []*Rule {
 					return nil
 				}
 				l, lw := flowLikelihood(d, 1)
-				return when(has(d.flow.Decl, "vpn") || has(d.flow.Decl, "mfa"), "the flow requires vpn or mfa", fmt.Sprintf("the admin flow comes from `%s`, in %s", d.src.ID, zoneName(d.src)), rate(l, lw+"; raised one step for an admin interface", levelHigh, "administrators control everything"), d.flow)
+				if has(d.flow.Decl, "vpn") || has(d.flow.Decl, "mfa") {
+					return clearedBy("the flow requires vpn or mfa")
+				}
+				return fires(fmt.Sprintf("the admin flow comes from `%s`, in %s", d.src.ID, zoneName(d.src)), rate(l, lw+"; raised one step for an admin interface", levelHigh, "administrators control everything"), d.flow)
 			})},
 		{ID: "mixed-trust-shared-runtime", Title: "Services of different trust share a runtime", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service shares its `runtime` with a service in another boundary",
