@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/threatls/threatls/analysis/taxonomy"
+	"github.com/threatls/threatls/codelinks"
 	"github.com/threatls/threatls/dsl"
 )
 
@@ -20,6 +21,10 @@ type Options struct {
 	// Coverage reports elements and flows for which a STRIDE category that applies to their
 	// kind has no threat and no response.
 	Coverage bool
+	// Code, when set, is the scanned repository: `code` and `evidence` links are checked
+	// against it, an implemented mitigation whose evidence is gone counts as planned, and
+	// `threatls: mitigates ID` annotations in the code count as mitigations.
+	Code *codelinks.Index
 }
 
 // Related is a secondary location of a finding.
@@ -45,6 +50,9 @@ type Finding struct {
 	ThreatID string
 	// Risk is the threat's severity, when ThreatID is set.
 	Risk Risk
+	// Source is set on findings in source files (annotations), where File is the
+	// repository-relative path of a file that is not part of the model.
+	Source *SourcePos
 }
 
 // State is where a threat stands.
@@ -156,6 +164,7 @@ func Analyze(files []*dsl.File, opts Options) *Result {
 	a.lint()
 	a.declaredThreats()
 	a.runRules()
+	a.checkCode()
 	a.respond()
 	a.reportThreats()
 	if opts.Coverage {
@@ -195,6 +204,10 @@ type analyzer struct {
 	cleared map[string]*Threat
 	// considered[elementID][stride] records STRIDE categories looked at per element.
 	considered map[string]map[string]bool
+	// code holds what the code links and annotations say.
+	code *codeLinks
+	// evidenceReported records mitigations already reported for missing evidence.
+	evidenceReported map[string]bool
 }
 
 func (a *analyzer) add(f Finding) { a.res.Findings = append(a.res.Findings, f) }
@@ -490,6 +503,18 @@ func (a *analyzer) state(t *Threat) {
 	var planned, done []string
 	for _, m := range t.Mitigations {
 		status := word(m.Decl, "status")
+		if why, gone := a.code.missing[m.ID]; gone && len(a.code.annotated[t.ID]) == 0 {
+			// Deleted code must not leave a phantom control behind.
+			planned = append(planned, fmt.Sprintf("`%s` (%s, but its evidence is missing)", m.ID, status))
+			if a.evidenceReported == nil {
+				a.evidenceReported = map[string]bool{}
+			}
+			if !a.evidenceReported[m.ID] {
+				a.evidenceReported[m.ID] = true
+				a.at(m, "missing-evidence", dsl.SeverityWarning, "mitigation `%s` is %s but none of its evidence exists (%s); it counts as planned until the evidence is fixed", m.ID, status, why)
+			}
+			continue
+		}
 		switch status {
 		case "implemented", "verified":
 			done = append(done, fmt.Sprintf("`%s` (%s)", m.ID, status))
@@ -522,6 +547,9 @@ func (a *analyzer) state(t *Threat) {
 		case dsl.KindNotApplicable:
 			na = "not applicable: " + word(r.Decl, "reason")
 		}
+	}
+	if anns := a.code.annotated[t.ID]; len(anns) > 0 {
+		done = append(done, annotationNote(anns))
 	}
 	switch {
 	case len(done) > 0:

@@ -11,6 +11,14 @@ import (
 
 // CheckTitles describes the finding codes that are not rules of the catalog.
 var CheckTitles = map[string]string{
+	"link-outside-root":         "A `code` or `evidence` path leaves the model root (absolute, `..`, or a symbolic link out); the file is never opened.",
+	"link-missing":              "A `code` or `evidence` path or glob matches no file.",
+	"link-line":                 "A `path:line` link points past the end of the file.",
+	"link-symbol":               "A `path#symbol` link names a function or type the file does not define (with the closest name).",
+	"link-invalid":              "A `code` or `evidence` value that is not a path, glob, `path:line` or `path#symbol`.",
+	"missing-evidence":          "An implemented or verified mitigation none of whose evidence exists; it counts as planned.",
+	"annotation-syntax":         "A `threatls:` comment in the code that is not a valid annotation.",
+	"unknown-annotation-id":     "A `threatls:` annotation in the code names a threat or element the model does not have.",
 	"syntax":                    "The text does not follow the language's grammar.",
 	"schema":                    "An attribute is unknown for the declaration's kind, has the wrong kind of value, or a required attribute is missing.",
 	"unknown-ref":               "A reference names no declaration (with a suggestion when one is close).",

@@ -4,15 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
 	"github.com/threatls/threatls/analysis"
+	"github.com/threatls/threatls/codelinks"
 	"github.com/threatls/threatls/dsl"
 	"github.com/threatls/threatls/internal/textdiff"
 	"github.com/threatls/threatls/render"
@@ -315,7 +313,7 @@ func (s *Server) inlayHint(ctx context.Context, raw json.RawMessage) (any, error
 	return out, nil
 }
 
-// Document links: `code` and `evidence` paths inside the model root.
+// Document links: `code` and `evidence` paths, resolved inside the model root only.
 
 func (s *Server) documentLink(ctx context.Context, raw json.RawMessage) (any, error) {
 	p, err := decode[protocol.DocumentLinkParams]("textDocument/documentLink", raw)
@@ -327,8 +325,8 @@ func (s *Server) documentLink(ctx context.Context, raw json.RawMessage) (any, er
 		return nil, err
 	}
 	out := []protocol.DocumentLink{}
-	m := q.st.byURI[q.doc.uri]
-	if m == nil || m.root == "" {
+	ix := q.st.codeFor(q.doc.uri)
+	if ix == nil {
 		return out, nil
 	}
 	q.file.Walk(func(d *dsl.Decl) {
@@ -340,54 +338,46 @@ func (s *Server) documentLink(ctx context.Context, raw json.RawMessage) (any, er
 				if v.Kind != dsl.ValueString {
 					continue
 				}
-				target, ok := confinedLink(m.root, v.Text)
-				if !ok {
+				l := ix.Resolve(v.Text)
+				if !l.OK || l.Abs == "" || l.Dir {
 					continue
 				}
 				r := q.rng(dsl.Span{Start: v.Span.Start + 1, End: max(v.Span.Start+1, v.Span.End-1)})
-				out = append(out, protocol.DocumentLink{Range: r, Target: protocol.DocumentURI(target), Tooltip: "Open " + v.Text})
+				out = append(out, protocol.DocumentLink{Range: r, Target: protocol.DocumentURI(linkURI(l)), Tooltip: "Open " + l.Path})
 			}
 		}
 	})
 	return out, nil
 }
 
-// confinedLink resolves a repository-relative path (optionally `path:line`) inside root. It
-// refuses absolute paths, `..` escapes and symbolic links that lead outside the root.
-func confinedLink(root, ref string) (string, bool) {
-	path, line := ref, 0
-	if i := strings.LastIndex(ref, ":"); i > 0 {
-		if n, err := strconv.Atoi(ref[i+1:]); err == nil {
-			path, line = ref[:i], n
+// linkURI is the file URI of a resolved link, with the line as a fragment.
+func linkURI(l codelinks.Link) string {
+	u := pathToURI(l.Abs)
+	if n := l.TargetLine(); n > 0 {
+		u += fmt.Sprintf("#L%d", n)
+	}
+	return u
+}
+
+// codeLinkAt returns the resolved `code`/`evidence` link under the cursor, if any.
+func (q *query) codeLinkAt() (codelinks.Link, bool) {
+	ix := q.st.codeFor(q.doc.uri)
+	d := q.file.DeclAt(q.off)
+	if ix == nil || d == nil {
+		return codelinks.Link{}, false
+	}
+	for _, a := range d.Attrs {
+		if a.Key.Name != "code" && a.Key.Name != "evidence" {
+			continue
+		}
+		for _, v := range a.Values {
+			if v.Kind == dsl.ValueString && v.Span.Contains(q.off) {
+				l := ix.Resolve(v.Text)
+				return l, l.OK && l.Abs != ""
+			}
 		}
 	}
-	if path == "" || filepath.IsAbs(path) || strings.HasPrefix(filepath.ToSlash(path), "/") {
-		return "", false
-	}
-	full := filepath.Join(root, filepath.FromSlash(path))
-	rel, err := filepath.Rel(root, full)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", false
-	}
-	real, err := filepath.EvalSymlinks(full)
-	if err != nil {
-		return "", false
-	}
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return "", false
-	}
-	if rel, err := filepath.Rel(realRoot, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", false
-	}
-	if _, err := os.Lstat(full); err != nil {
-		return "", false
-	}
-	u := pathToURI(full)
-	if line > 0 {
-		u += fmt.Sprintf("#L%d", line)
-	}
-	return u, true
+	return codelinks.Link{}, false
 }
 
 // Commands

@@ -271,8 +271,30 @@ func (q *query) symbolDoc(sym *analysis.Symbol) string {
 				fmt.Fprintf(&b, "- Mitigates `%s` (%s, %s)\n", th.ID, th.Rating.Severity, th.State)
 			}
 		}
+		ix := q.st.codeFor(q.doc.uri)
 		for _, e := range allStrings(sym.Decl, "evidence") {
-			fmt.Fprintf(&b, "- Evidence: `%s`\n", e)
+			fmt.Fprintf(&b, "- Evidence: `%s`", e)
+			if ix == nil {
+				b.WriteString("\n")
+				continue
+			}
+			l := ix.Resolve(e)
+			if !l.OK {
+				fmt.Fprintf(&b, " — %s\n", l.Problem)
+				continue
+			}
+			b.WriteString("\n")
+			if snip := l.Snippet(6); snip != "" {
+				fmt.Fprintf(&b, "\n```%s\n%s\n```\n", l.Lang(), strings.TrimRight(snip, "\n"))
+			}
+		}
+		for _, id := range allWords(sym.Decl, "mitigates") {
+			if ix == nil {
+				break
+			}
+			for _, an := range ix.AnnotationsFor(id) {
+				fmt.Fprintf(&b, "- Annotated in `%s:%d`: %s\n", an.File, an.Line, strings.TrimSpace(an.Text))
+			}
 		}
 	default:
 		if ths := q.res.ThreatsOn(sym.ID); len(ths) > 0 {

@@ -190,7 +190,9 @@ func (s *Server) initialize(ctx context.Context, raw json.RawMessage) (any, erro
 func (s *Server) registerWatchers() {
 	params := protocol.RegistrationParams{Registrations: []protocol.Registration{{
 		ID: "threatls-watch", Method: "workspace/didChangeWatchedFiles",
-		RegisterOptions: protocol.DidChangeWatchedFilesRegistrationOptions{Watchers: []protocol.FileSystemWatcher{{GlobPattern: "**/*" + files.Ext}}},
+		// Every file: .threat files are the model, the others are what code links and
+		// annotations point into.
+		RegisterOptions: protocol.DidChangeWatchedFilesRegistrationOptions{Watchers: []protocol.FileSystemWatcher{{GlobPattern: "**/*"}}},
 	}}}
 	var res any
 	if _, err := s.conn.Call(context.Background(), "client/registerCapability", params, &res); err != nil {
@@ -322,7 +324,16 @@ func (s *Server) didChangeWatchedFiles(ctx context.Context, raw json.RawMessage)
 	defer s.ws.mu.Unlock()
 	for _, c := range p.Changes {
 		path := uriToPath(string(c.URI))
-		if path == "" || filepath.Ext(path) != files.Ext || s.ws.rootOfLocked(path) == "" {
+		root := s.ws.rootOfLocked(path)
+		if path == "" || root == "" {
+			continue
+		}
+		if ix := s.ws.code[root]; ix != nil {
+			if rel, ok := ix.Rel(path); ok && ix.Update(rel) {
+				s.ws.codeGen++
+			}
+		}
+		if filepath.Ext(path) != files.Ext {
 			continue
 		}
 		if c.Type == protocol.FileChangeTypeDeleted {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -33,6 +34,24 @@ func (s *Server) definition(ctx context.Context, raw json.RawMessage) (any, erro
 		return nil, err
 	}
 	locs := []protocol.Location{}
+	if l, ok := q.codeLinkAt(); ok {
+		// From a `code` or `evidence` link into the source file, at its line.
+		line := uint32(max(l.TargetLine()-1, 0))
+		if l.Dir {
+			return locs, nil
+		}
+		targets := []string{l.Abs}
+		if len(l.Matches) > 0 {
+			targets = targets[:0]
+			for _, m := range l.Matches {
+				targets = append(targets, filepath.Join(q.st.codeFor(q.doc.uri).Root(), filepath.FromSlash(m)))
+			}
+		}
+		for _, t := range targets {
+			locs = append(locs, protocol.Location{URI: protocol.DocumentURI(pathToURI(t)), Range: protocol.Range{Start: protocol.Position{Line: line}, End: protocol.Position{Line: line}}})
+		}
+		return locs, nil
+	}
 	if sym, _, ok := q.symbolAt(); ok {
 		if loc, ok := q.location(sym.File.Name, sym.Decl.IDSpan()); ok {
 			locs = append(locs, loc)
@@ -89,10 +108,14 @@ func (s *Server) references(ctx context.Context, raw json.RawMessage) (any, erro
 	}
 	sym, w, ok := q.symbolAt()
 	if ok {
-		return q.referencesTo(sym, "", p.Context.IncludeDeclaration, false), nil
+		locs := q.referencesTo(sym, "", p.Context.IncludeDeclaration, false)
+		if sym.Kind == dsl.KindThreat || sym.Kind.IsElement() {
+			locs = append(locs, q.annotationRefs(sym.ID)...)
+		}
+		return locs, nil
 	}
 	if w.threatID != "" && w.rulePart {
-		return q.referencesTo(nil, w.threatID, false, false), nil
+		return append(q.referencesTo(nil, w.threatID, false, false), q.annotationRefs(w.threatID)...), nil
 	}
 	return []protocol.Location{}, nil
 }
@@ -304,4 +327,19 @@ func (s *Server) workspaceSymbol(ctx context.Context, raw json.RawMessage) (any,
 		out = out[:500]
 	}
 	return out, nil
+}
+
+// annotationRefs returns the `threatls:` annotations in the code that name id.
+func (q *query) annotationRefs(id string) []protocol.Location {
+	ix := q.st.codeFor(q.doc.uri)
+	if ix == nil {
+		return nil
+	}
+	var out []protocol.Location
+	for _, an := range ix.AnnotationsFor(id) {
+		line := uint32(max(an.Line-1, 0))
+		out = append(out, protocol.Location{URI: protocol.DocumentURI(pathToURI(filepath.Join(ix.Root(), filepath.FromSlash(an.File)))),
+			Range: protocol.Range{Start: protocol.Position{Line: line, Character: uint32(max(an.Col16-1, 0))}, End: protocol.Position{Line: line, Character: uint32(max(an.EndCol16-1, 0))}}})
+	}
+	return out
 }

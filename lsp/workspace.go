@@ -14,6 +14,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/threatls/threatls/analysis"
+	"github.com/threatls/threatls/codelinks"
 	"github.com/threatls/threatls/dsl"
 	"github.com/threatls/threatls/internal/files"
 )
@@ -47,17 +48,20 @@ type workspace struct {
 	published map[string]*published // uri -> what was last sent
 	stopped   bool
 	done      chan struct{}
-	cache     map[string]*modelResult // model key -> last result, reused while its documents are unchanged
+	cache     map[string]*modelResult     // model key -> last result, reused while its documents are unchanged
+	code      map[string]*codelinks.Index // model root -> scanned source files (code links, annotations)
+	codeGen   uint64                      // bumped when an index changes, so cached results are redone
 }
 
 // modelResult is the analysis of one model: the documents of one root (or one loose
 // document outside every root).
 type modelResult struct {
-	key  string
-	root string
-	docs []*document
-	res  *analysis.Result
-	opts analysis.Options
+	key     string
+	root    string
+	docs    []*document
+	res     *analysis.Result
+	opts    analysis.Options
+	codeGen uint64
 }
 
 // analysisState is what one analysis run produced.
@@ -71,7 +75,7 @@ type analysisState struct {
 func newWorkspace(s *Server) *workspace {
 	return &workspace{s: s, disk: map[string]*document{}, open: map[string]*document{}, published: map[string]*published{},
 		updated: make(chan struct{}), done: make(chan struct{}), cache: map[string]*modelResult{},
-		settings: settings{Threshold: analysis.RiskNote, Coverage: true}, latest: &analysisState{byURI: map[string]*modelResult{}, docs: map[string]*document{}}}
+		settings: settings{Threshold: analysis.RiskNote, Coverage: true}, code: map[string]*codelinks.Index{}, latest: &analysisState{byURI: map[string]*modelResult{}, docs: map[string]*document{}}}
 }
 
 func (w *workspace) stop() {
@@ -211,9 +215,19 @@ func (w *workspace) load(root string) {
 		docs = append(docs, newDocument(w.s.parser, pathToURI(name), 0, string(data), false))
 	}
 	parseAll(docs)
+	// The source files under the root, for code links and annotations. Scanned once here;
+	// watched-file changes update single files, keystrokes never rescan.
+	ix, err := (&codelinks.Repo{Root: root}).Scan(context.Background())
+	if err != nil {
+		w.s.log.Warn("cannot scan the source files", "root", root, "err", err)
+	}
 	w.mu.Lock()
 	for _, d := range docs {
 		w.disk[d.path] = d
+	}
+	if ix != nil {
+		w.code[root] = ix
+		w.codeGen++
 	}
 	w.mu.Unlock()
 }
@@ -286,8 +300,9 @@ func (w *workspace) analyze(gen uint64) *analysisState {
 	if w.s.opts.Today != "" {
 		opts.Today, _ = time.Parse("2006-01-02", w.s.opts.Today)
 	}
-	optsKey := opts
 	cache := w.cache
+	code := w.code
+	codeGen := w.codeGen
 	w.mu.Unlock()
 
 	st := &analysisState{gen: gen, byURI: map[string]*modelResult{}, docs: map[string]*document{}}
@@ -300,16 +315,18 @@ func (w *workspace) analyze(gen uint64) *analysisState {
 	for _, k := range keys {
 		g := groups[k]
 		sort.Slice(g.docs, func(i, j int) bool { return g.docs[i].uri < g.docs[j].uri })
-		if prev := cache[k]; prev != nil && sameDocs(prev.docs, g.docs) && prev.res != nil && prev.opts == optsKey {
+		mopts := opts
+		mopts.Code = code[g.root]
+		if prev := cache[k]; prev != nil && sameDocs(prev.docs, g.docs) && prev.res != nil && prev.opts == mopts && prev.codeGen == codeGen {
 			g.res = prev.res
 		} else {
 			fs := make([]*dsl.File, len(g.docs))
 			for i, d := range g.docs {
 				fs[i] = d.file()
 			}
-			g.res = analysis.Analyze(fs, opts)
+			g.res = analysis.Analyze(fs, mopts)
 		}
-		g.opts = optsKey
+		g.opts, g.codeGen = mopts, codeGen
 		newCache[k] = g
 		st.models = append(st.models, g)
 		for _, d := range g.docs {
@@ -364,6 +381,7 @@ func (w *workspace) publish(st *analysisState) {
 				open++
 			}
 		}
+		w.publishSource(m, byFile, prevAll, sent)
 		for _, d := range m.docs {
 			fs := byFile[d.uri]
 			cur := &published{doc: d, findings: fs}
@@ -467,6 +485,41 @@ func (st *analysisState) docFor(snap snapshot, uri string) *document {
 func (st *analysisState) resultFor(uri string) *analysis.Result {
 	if m := st.byURI[uri]; m != nil {
 		return m.res
+	}
+	return nil
+}
+
+// publishSource sends the findings in source files (annotations in the code) to those
+// files, which the editor shows like any other diagnostics.
+func (w *workspace) publishSource(m *modelResult, byFile map[string][]analysis.Finding, prevAll, sent map[string]*published) {
+	if m.root == "" {
+		return
+	}
+	for file, fs := range byFile {
+		if len(fs) == 0 || fs[0].Source == nil {
+			continue
+		}
+		uri := pathToURI(filepath.Join(m.root, filepath.FromSlash(file)))
+		cur := &published{findings: fs}
+		sent[uri] = cur
+		if prev := prevAll[uri]; prev != nil && prev.doc == nil && findingsEqual(prev.findings, fs) {
+			continue
+		}
+		diags := make([]protocol.Diagnostic, 0, len(fs))
+		for _, f := range fs {
+			p := f.Source
+			r := protocol.Range{Start: protocol.Position{Line: uint32(max(p.Line-1, 0)), Character: uint32(max(p.Col-1, 0))},
+				End: protocol.Position{Line: uint32(max(p.Line-1, 0)), Character: uint32(max(p.EndCol-1, p.Col-1, 0))}}
+			diags = append(diags, protocol.Diagnostic{Range: r, Severity: protocol.DiagnosticSeverity(f.Level), Code: f.Code, Source: "threatls", Message: f.Message})
+		}
+		w.s.notify("textDocument/publishDiagnostics", protocol.PublishDiagnosticsParams{URI: protocol.DocumentURI(uri), Diagnostics: diags})
+	}
+}
+
+// codeFor returns the code index of the model a document belongs to.
+func (st *analysisState) codeFor(uri string) *codelinks.Index {
+	if m := st.byURI[uri]; m != nil {
+		return m.opts.Code
 	}
 	return nil
 }

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/threatls/threatls/analysis"
+	"github.com/threatls/threatls/codelinks"
 	"github.com/threatls/threatls/dsl"
 	"github.com/threatls/threatls/internal/files"
 )
@@ -54,15 +57,15 @@ func loadModels(paths []string) ([]model, error) {
 		if len(names) == 0 {
 			return nil, fmt.Errorf("no .threat files under %s; name the folder that holds the model", root)
 		}
-		m := model{root: root}
+		srcs := make([]dsl.Source, 0, len(names))
 		for _, name := range names {
 			data, err := os.ReadFile(name)
 			if err != nil {
 				return nil, fmt.Errorf("reading %s: %w", name, err)
 			}
-			m.files = append(m.files, p.Parse(name, string(data)))
+			srcs = append(srcs, dsl.Source{Name: name, Text: string(data)})
 		}
-		out = append(out, m)
+		out = append(out, model{root: root, files: p.ParseAll(srcs)})
 	}
 	return out, nil
 }
@@ -72,6 +75,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "output `format`: text, json or sarif")
 	failOn := fs.String("fail-on", "high", "exit 1 when an open threat has this `severity` or higher: none, note, low, medium, high, critical")
 	coverage := fs.Bool("coverage", false, "report STRIDE-per-element coverage gaps")
+	checkCode := fs.Bool("code", true, "check `code` and `evidence` links and read `threatls:` annotations in the source files under the model root")
 	today := fs.String("today", "", "judge expiry and due dates as of this `date` (YYYY-MM-DD) instead of today")
 	paths, code, ok := fs.parse(args)
 	if !ok {
@@ -107,7 +111,16 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	results := make([]checked, 0, len(models))
 	failed := false
 	for _, m := range models {
-		res := analysis.Analyze(m.files, opts)
+		mopts := opts
+		if *checkCode {
+			ix, err := scanCode(context.Background(), m.root)
+			if err != nil {
+				fmt.Fprintf(stderr, "threatls check: %v\n", err)
+				return exitFail
+			}
+			mopts.Code = ix
+		}
+		res := analysis.Analyze(m.files, mopts)
 		results = append(results, checked{model: m, res: res})
 		for _, f := range res.Findings {
 			if f.ThreatID != "" && strings.HasPrefix(f.Code, "planned") {
@@ -158,11 +171,14 @@ func writeText(w io.Writer, results []checked) {
 	for _, c := range results {
 		for _, f := range c.res.Findings {
 			file := fileByName(c.model, f.File)
-			line, col := 1, 1
-			if file != nil {
+			name, line, col := f.File, 1, 1
+			switch {
+			case f.Source != nil:
+				name, line, col = sourcePath(c.model, f.File), f.Source.Line, f.Source.Col
+			case file != nil:
 				line, col = file.Lines.Position(f.Span.Start)
 			}
-			fmt.Fprintf(w, "%s:%d:%d: %s: %s [%s]\n", f.File, line, col, f.Level, f.Message, f.Code)
+			fmt.Fprintf(w, "%s:%d:%d: %s: %s [%s]\n", name, line, col, f.Level, f.Message, f.Code)
 		}
 		fmt.Fprintf(w, "%s: %s, %s; %s\n", c.model.root, plural(len(c.model.files), "file"), c.res.Summary(), levelCounts(c.res.Findings))
 	}
@@ -182,4 +198,30 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// sourcePath returns the path of a source file (repository-relative to the model root) as
+// the user named the root.
+func sourcePath(m model, rel string) string {
+	root := m.root
+	if info, err := os.Stat(root); err == nil && !info.IsDir() {
+		root = filepath.Dir(root)
+	}
+	return filepath.Join(root, filepath.FromSlash(rel))
+}
+
+// scanCode scans the repository under a model root for code links and annotations.
+func scanCode(ctx context.Context, root string) (*codelinks.Index, error) {
+	if info, err := os.Stat(root); err == nil && !info.IsDir() {
+		root = filepath.Dir(root)
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	ix, err := (&codelinks.Repo{Root: abs}).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("scanning %s for code links: %w", root, err)
+	}
+	return ix, nil
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 
 	"github.com/threatls/threatls/dsl"
@@ -52,6 +53,11 @@ const (
 )
 
 func main() {
+	// A command runs briefly and allocates much while parsing: collect garbage less often.
+	// The language server sets its own memory limit.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

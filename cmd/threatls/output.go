@@ -105,7 +105,7 @@ func writeJSON(w io.Writer, results []checked) error {
 			jm.Threats = append(jm.Threats, jt)
 		}
 		for _, f := range c.res.Findings {
-			jf := jsonFinding{File: filepath.ToSlash(f.File), Range: rangeOf(c.model, f.File, f.Span), Severity: f.Level.String(), Code: f.Code, Message: f.Message, Threat: f.ThreatID}
+			jf := jsonFinding{File: filepath.ToSlash(findingFile(c.model, f)), Range: findingRange(c.model, f), Severity: f.Level.String(), Code: f.Code, Message: f.Message, Threat: f.ThreatID}
 			if f.ThreatID != "" {
 				jf.Risk = f.Risk.String()
 			}
@@ -278,7 +278,7 @@ func writeSARIF(w io.Writer, results []checked) error {
 				extra[f.Code] = true
 			}
 			res := sarifResult{RuleID: f.Code, Level: sarifLevel(f.Level), Message: sarifMessage{Text: f.Message},
-				Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uriOf(f.File)}, Region: sarifRegionOf(c.model, f.File, f.Span)}}}}
+				Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uriOf(findingFile(c.model, f))}, Region: findingRegion(c.model, f)}}}}
 			for i, r := range f.Related {
 				res.RelatedLocations = append(res.RelatedLocations, sarifLocation{ID: i + 1, Message: &sarifMessage{Text: r.Message},
 					PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uriOf(r.File)}, Region: sarifRegionOf(c.model, r.File, r.Span)}})
@@ -348,4 +348,27 @@ func checkTitle(code string) string {
 		return t
 	}
 	return code
+}
+
+// findingFile is the path a finding is reported at: a model file, or a source file under
+// the model root.
+func findingFile(m model, f analysis.Finding) string {
+	if f.Source != nil {
+		return sourcePath(m, f.File)
+	}
+	return f.File
+}
+
+func findingRange(m model, f analysis.Finding) jsonRange {
+	if s := f.Source; s != nil {
+		return jsonRange{jsonPos{s.Line, s.Col}, jsonPos{s.Line, max(s.EndCol, s.Col)}}
+	}
+	return rangeOf(m, f.File, f.Span)
+}
+
+func findingRegion(m model, f analysis.Finding) sarifRegion {
+	if s := f.Source; s != nil {
+		return sarifRegion{s.Line, s.Col, s.Line, max(s.EndCol, s.Col+1)}
+	}
+	return sarifRegionOf(m, f.File, f.Span)
 }

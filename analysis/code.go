@@ -1,0 +1,128 @@
+package analysis
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/threatls/threatls/codelinks"
+	"github.com/threatls/threatls/dsl"
+)
+
+// Source locations of findings in source files (annotations), which are not model files and
+// so have no dsl.File to convert spans with.
+
+// SourcePos is a 1-based line and column (UTF-16 code units) in a source file.
+type SourcePos struct {
+	Line, Col, EndCol int
+}
+
+// codeLinks checks `code` and `evidence` links against the repository and records, per
+// mitigation, whether its evidence still exists.
+type codeLinks struct {
+	ix *codelinks.Index
+	// missing[mitigation id] explains why an implemented mitigation lost its evidence.
+	missing map[string]string
+	// annotated[threat id] lists the annotations that mitigate it.
+	annotated map[string][]codelinks.Annotation
+}
+
+func (a *analyzer) checkCode() {
+	ix := a.opts.Code
+	a.code = &codeLinks{ix: ix, missing: map[string]string{}, annotated: map[string][]codelinks.Annotation{}}
+	if ix == nil {
+		return
+	}
+	check := func(s *Symbol, attr string) (declared, resolved int, problems []string) {
+		for _, at := range s.Decl.Attrs {
+			if at.Key.Name != attr {
+				continue
+			}
+			for _, v := range at.Values {
+				if v.Kind != dsl.ValueString {
+					continue
+				}
+				declared++
+				l := ix.Resolve(v.Text)
+				if l.OK {
+					resolved++
+					continue
+				}
+				level := dsl.SeverityWarning
+				if l.Code == "link-outside-root" {
+					level = dsl.SeverityError
+				}
+				msg := l.Message(attr)
+				problems = append(problems, msg)
+				a.add(Finding{Code: l.Code, Level: level, File: s.File.Name, Span: v.Span, Message: msg})
+			}
+		}
+		return
+	}
+	for _, s := range a.m.Elements {
+		check(s, "code")
+	}
+	for _, s := range a.m.Mitigations {
+		declared, resolved, problems := check(s, "evidence")
+		status := word(s.Decl, "status")
+		if declared > 0 && resolved == 0 && (status == "implemented" || status == "verified") {
+			a.code.missing[s.ID] = strings.Join(problems, "; ")
+		}
+	}
+	// Annotations in the code: unknown ids and malformed ones are reported where they are.
+	var threatIDs, elementIDs []string
+	for _, t := range a.res.Threats {
+		threatIDs = append(threatIDs, t.ID)
+	}
+	for id, s := range a.m.Symbols {
+		if s.Kind.IsElement() {
+			elementIDs = append(elementIDs, id)
+		}
+	}
+	sort.Strings(elementIDs)
+	canonical := map[string]string{}
+	for _, an := range ix.Annotations() {
+		id := an.ID
+		if r := a.parseThreatID(id); r != "" {
+			id = r
+		}
+		canonical[an.ID] = id
+		if an.Kind == codelinks.Mitigates && a.res.byID[id] != nil {
+			a.code.annotated[id] = append(a.code.annotated[id], an)
+		}
+	}
+	var anns []codelinks.Annotation
+	for _, an := range ix.Annotations() {
+		an.ID = canonical[an.ID]
+		anns = append(anns, an)
+	}
+	problems := append(append([]codelinks.Problem(nil), ix.Problems()...), codelinks.CheckIDs(anns, threatIDs, elementIDs)...)
+	for _, p := range problems {
+		a.add(Finding{Code: p.Code, Level: dsl.SeverityWarning, File: p.File, Message: p.Message,
+			Source: &SourcePos{Line: p.Line, Col: p.Col16, EndCol: p.EndCol16}})
+	}
+}
+
+// parseThreatID canonicalises a threat id written in an annotation.
+func (a *analyzer) parseThreatID(id string) string {
+	rule, target, ok := strings.Cut(id, "@")
+	if !ok {
+		return id
+	}
+	from, to, isFlow := strings.Cut(target, "->")
+	if isFlow && a.m.Symbols[target] == nil {
+		if fl := a.m.FlowBetween(strings.TrimSpace(from), strings.TrimSpace(to)); len(fl) == 1 {
+			return rule + "@" + fl[0].ID
+		}
+	}
+	return id
+}
+
+// evidenceNote describes code annotations that mitigate a threat.
+func annotationNote(anns []codelinks.Annotation) string {
+	parts := make([]string, 0, len(anns))
+	for _, an := range anns {
+		parts = append(parts, fmt.Sprintf("%s:%d", an.File, an.Line))
+	}
+	return "annotated in the code at " + strings.Join(parts, ", ")
+}

@@ -1,0 +1,123 @@
+package codelinks
+
+import (
+	"path"
+	"strconv"
+	"strings"
+)
+
+// closest returns the candidate nearest to word by edit distance (case-insensitive), if it
+// is within maxDist edits, or a candidate that word is a prefix or a case-variant of.
+// Ties go to the alphabetically first candidate.
+func closest(word string, candidates []string, maxDist int) string {
+	best, bestDist := "", maxDist+1
+	lw := strings.ToLower(word)
+	for _, c := range candidates {
+		if c == word {
+			return c
+		}
+		lc := strings.ToLower(c)
+		if abs(len(lc)-len(lw)) >= bestDist {
+			continue
+		}
+		d := editDistance(lw, lc, bestDist)
+		if d < bestDist || (d == bestDist && best != "" && c < best) {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" && len(word) >= 3 {
+		for _, c := range candidates {
+			if strings.HasPrefix(strings.ToLower(c), lw) {
+				return c
+			}
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b, or a value >= limit when it is at
+// least limit.
+func editDistance(a, b string, limit int) int {
+	if len(a) > 128 || len(b) > 128 {
+		if a == b {
+			return 0
+		}
+		return limit
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin >= limit {
+			return limit
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// closestPath suggests an existing file for a missing one: a file of the same name
+// elsewhere (the file moved), else the nearest path by edit distance.
+func closestPath(missing string, files []string) string {
+	base := path.Base(missing)
+	var sameName []string
+	for _, f := range files {
+		if path.Base(f) == base {
+			sameName = append(sameName, f)
+		}
+	}
+	if len(sameName) > 0 {
+		// Prefer the one sharing the longest folder prefix with the missing path.
+		best, bestLen := sameName[0], -1
+		for _, f := range sameName {
+			if n := commonPrefix(f, missing); n > bestLen {
+				best, bestLen = f, n
+			}
+		}
+		return best
+	}
+	return closest(missing, files, len(missing)/4+2)
+}
+
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+// listNames quotes up to n names for a message: "`a`, `b` and 3 more".
+func listNames(names []string, n int) string {
+	var q []string
+	for i, s := range names {
+		if i == n {
+			break
+		}
+		q = append(q, "`"+s+"`")
+	}
+	out := strings.Join(q, ", ")
+	if len(names) > n {
+		out += " and " + strconv.Itoa(len(names)-n) + " more"
+	}
+	return out
+}

@@ -1,0 +1,3 @@
+package hidden
+
+// threatls: mitigates hidden

@@ -1,0 +1,1 @@
+// threatls: mitigates build-output

@@ -1,0 +1,4 @@
+package generated
+
+// threatls: mitigates reincluded
+func Keep() {}

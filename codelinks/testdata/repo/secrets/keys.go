@@ -1,0 +1,3 @@
+package secrets
+
+// threatls: mitigates ignored-secret

@@ -1,0 +1,1 @@
+# threatls: mitigates ignored-tmp

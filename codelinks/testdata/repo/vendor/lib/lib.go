@@ -1,0 +1,4 @@
+package lib
+
+// threatls: mitigates vendored
+func Lib() {}
