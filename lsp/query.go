@@ -36,6 +36,10 @@ func (s *Server) newQuery(ctx context.Context, uri string, pos *protocol.Positio
 		return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, "unknown document "+uri+": open it first (textDocument/didOpen)")
 	}
 	q := &query{st: st, snap: snap, doc: d, file: d.file(), res: st.resultFor(uri), enc: snap.enc}
+	if len(q.file.Tokens) == 0 {
+		// A file read from disk keeps no tokens; a request on it parses it again.
+		q.file = s.parser.Parse(d.uri, d.text)
+	}
 	if pos != nil {
 		q.off = offsetOf(q.file.Lines, *pos, q.enc)
 	}

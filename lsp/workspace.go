@@ -215,6 +215,11 @@ func (w *workspace) load(root string) {
 		docs = append(docs, newDocument(w.s.parser, pathToURI(name), 0, string(data), false))
 	}
 	parseAll(docs)
+	for _, d := range docs {
+		// Files that are not open need their tokens only if a request names them; the
+		// parse is redone then (see newQuery). Dropping them saves most of the memory.
+		d.file().Tokens = nil
+	}
 	// The source files under the root, for code links and annotations. Scanned once here;
 	// watched-file changes update single files, keystrokes never rescan.
 	ix, err := (&codelinks.Repo{Root: root}).Scan(context.Background())

@@ -55,7 +55,7 @@ const (
 func main() {
 	// A command runs briefly and allocates much while parsing: collect garbage less often.
 	// The language server sets its own memory limit.
-	if os.Getenv("GOGC") == "" {
+	if os.Getenv("GOGC") == "" && (len(os.Args) < 2 || os.Args[1] != "serve") {
 		debug.SetGCPercent(400)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

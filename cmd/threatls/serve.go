@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 
 	"github.com/threatls/threatls/lsp"
 )
@@ -55,6 +56,11 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		logOut = f
 	}
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: lv}))
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit: the collector works harder as the heap nears it, keeping the
+		// editor's memory use low on large models. GOMEMLIMIT overrides it.
+		debug.SetMemoryLimit(192 << 20)
+	}
 	return lsp.Serve(ctx, stdio{stdin, stdout}, lsp.Options{Log: log, Version: version})
 }
 
