@@ -124,5 +124,5 @@ func annotationNote(anns []codelinks.Annotation) string {
 	for _, an := range anns {
 		parts = append(parts, fmt.Sprintf("%s:%d", an.File, an.Line))
 	}
-	return "annotated in the code at " + strings.Join(parts, ", ")
+	return "a `threatls: mitigates` annotation at " + strings.Join(parts, ", ")
 }

@@ -75,9 +75,17 @@ func FuzzMessages(f *testing.F) {
 				}
 			}
 		}()
-		write := func(s string) {
-			go func() { _, _ = io.WriteString(clientSide, s) }()
-		}
+		// One writer goroutine keeps the frames in order.
+		out := make(chan string, 8)
+		defer close(out)
+		go func() {
+			for s := range out {
+				if _, err := io.WriteString(clientSide, s); err != nil {
+					return
+				}
+			}
+		}()
+		write := func(s string) { out <- s }
 		frame := func(s string) string { return fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(s), s) }
 		write(frame(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}`) +
 			frame(`{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///m/a.threat","languageId":"threat","version":1,"text":"service api \"é 🔥\" { in z }\nflow a -> api {}\n"}}}`))

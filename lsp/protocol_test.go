@@ -22,11 +22,19 @@ type wire struct {
 	conn net.Conn
 	in   *bufio.Reader
 	code chan int
+	out  chan string
 }
 
 func newWire(t *testing.T) *wire {
 	serverSide, clientSide := net.Pipe()
-	w := &wire{t: t, conn: clientSide, in: bufio.NewReader(clientSide), code: make(chan int, 1)}
+	w := &wire{t: t, conn: clientSide, in: bufio.NewReader(clientSide), code: make(chan int, 1), out: make(chan string, 1024)}
+	go func() {
+		for s := range w.out {
+			if _, err := io.WriteString(clientSide, s); err != nil {
+				return
+			}
+		}
+	}()
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { w.code <- lsp.Serve(ctx, serverSide, lsp.Options{}) }()
 	t.Cleanup(func() {
@@ -36,9 +44,11 @@ func newWire(t *testing.T) *wire {
 	return w
 }
 
+// raw queues bytes for the writer goroutine, which sends them in order (writing from the
+// test goroutine could block while the server waits for us to read its reply).
 func (w *wire) raw(s string) {
 	w.t.Helper()
-	go func() { _, _ = io.WriteString(w.conn, s) }()
+	w.out <- s
 }
 
 func (w *wire) send(msg any) {

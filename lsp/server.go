@@ -162,6 +162,14 @@ func (s *Server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 		return reply(ctx, res, toRPCError(err))
 	}
 	key := idKey(call.ID())
+	s.mu.Lock()
+	_, dup := s.inflight[key]
+	s.mu.Unlock()
+	if dup {
+		// Two live requests with one id could not be told apart by their replies or by
+		// $/cancelRequest, and the first to end would forget the other's cancel function.
+		return reply(ctx, nil, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "a request with id "+key+" is still running"))
+	}
 	rctx, cancel := context.WithCancel(ctx)
 	s.mu.Lock()
 	s.inflight[key] = cancel

@@ -162,7 +162,7 @@ func (s *stream) readHeader() (length, total int64, skipped int, err error) {
 			}
 			return 0, total, skipped, fmt.Errorf("reading a header: %w", err)
 		}
-		if i := strings.LastIndex(strings.ToLower(line), "content-length:"); i > 0 {
+		if i := strings.LastIndex(asciiLower(line), "content-length:"); i > 0 {
 			// Garbage (the rest of a bad frame) runs into a header: skip the garbage.
 			skipped += n - len(line) + i
 			line = line[i:]
@@ -219,6 +219,18 @@ func (s *stream) readLine() (string, int, error) {
 		}
 		return string(keep), n, err
 	}
+}
+
+// asciiLower lower-cases ASCII letters only, so that offsets stay those of s (strings.ToLower
+// rewrites invalid UTF-8).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 func (s *stream) skipHeaderBlock() {

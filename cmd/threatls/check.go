@@ -75,7 +75,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "output `format`: text, json or sarif")
 	failOn := fs.String("fail-on", "high", "exit 1 when an open threat has this `severity` or higher: none, note, low, medium, high, critical")
 	coverage := fs.Bool("coverage", false, "report STRIDE-per-element coverage gaps")
-	checkCode := fs.Bool("code", true, "check `code` and `evidence` links and read `threatls:` annotations in the source files under the model root")
+	checkCode := fs.Bool("code", true, "check code and evidence links, and read threatls: annotations in the source files under the model root (--code=false: skip)")
 	today := fs.String("today", "", "judge expiry and due dates as of this `date` (YYYY-MM-DD) instead of today")
 	paths, code, ok := fs.parse(args)
 	if !ok {

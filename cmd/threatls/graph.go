@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
@@ -87,6 +88,12 @@ func loadOneModel(cmd string, paths []string, today string, stderr io.Writer) (*
 	if len(m.files) == 0 {
 		fmt.Fprintf(stderr, "threatls %s: no .threat files in %s\n", cmd, m.root)
 		return nil, model{}, exitUsage, false
+	}
+	// Code links and annotations count here as in check, so the pictures agree with it.
+	if ix, err := scanCode(context.Background(), m.root); err == nil {
+		opts.Code = ix
+	} else {
+		fmt.Fprintf(stderr, "threatls %s: %v (code links are not checked)\n", cmd, err)
 	}
 	res := analysis.Analyze(m.files, opts)
 	errs := 0

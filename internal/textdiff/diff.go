@@ -110,7 +110,13 @@ func diffLines(a, b []string) []op {
 	v := make([]int, 2*maxD+3)
 	var trace [][]int
 	found := false
+	// The trace keeps one copy of v per step: bound its size, and past the bound describe
+	// the change as "replace everything" (still correct, only less minimal).
+	const budget = 16 << 20 // ints
 	for d := 0; d <= maxD && !found; d++ {
+		if (d+1)*len(v) > budget {
+			return replaceAll(a, b)
+		}
 		snapshot := make([]int, len(v))
 		copy(snapshot, v)
 		trace = append(trace, snapshot)
@@ -203,4 +209,16 @@ func LineEdits(a, b string) []Edit {
 		edits = append(edits, e)
 	}
 	return edits
+}
+
+// replaceAll is the edit script that deletes every line of a and inserts every line of b.
+func replaceAll(a, b []string) []op {
+	ops := make([]op, 0, len(a)+len(b))
+	for _, l := range a {
+		ops = append(ops, op{opDelete, l})
+	}
+	for _, l := range b {
+		ops = append(ops, op{opInsert, l})
+	}
+	return ops
 }
