@@ -318,6 +318,12 @@ func (w *workspace) analyze(gen uint64) *analysisState {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		w.mu.Lock()
+		stopped := w.stopped
+		w.mu.Unlock()
+		if stopped {
+			break // the session ended: do not analyse for nobody
+		}
 		g := groups[k]
 		sort.Slice(g.docs, func(i, j int) bool { return g.docs[i].uri < g.docs[j].uri })
 		mopts := opts
