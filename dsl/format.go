@@ -24,6 +24,25 @@ func Format(f *File) string {
 	p.topLevel()
 	out := strings.TrimLeft(p.b.String(), "\r\n")
 	out = strings.TrimRight(out, " \t\r\n")
+	// An unterminated string or comment at the end runs to the end of its line or of the
+	// file: its trailing white space is user text, and a line break added after a token that
+	// runs to the end of the file would join it.
+	n := len(f.Tokens) - 2
+	for n >= 0 && f.Tokens[n].Type == TokNewline {
+		n--
+	}
+	if n >= 0 {
+		if last := f.Tokens[n]; last.Type == TokBadString || last.Type == TokBadComment {
+			body := strings.TrimRight(last.Value, " \t\r\n")
+			if strings.HasSuffix(out, body) {
+				out += last.Value[len(body):]
+				if last.Pos.Offset+len(last.Value) == len(f.Text) {
+					return out
+				}
+				return out + p.nl
+			}
+		}
+	}
 	if out == "" {
 		return ""
 	}
@@ -32,7 +51,7 @@ func Format(f *File) string {
 
 type printer struct {
 	f        *File
-	b        strings.Builder
+	b        outBuf
 	nl       string
 	comments []Span
 }
@@ -59,51 +78,112 @@ func (p *printer) blankBetween(a, b int) bool {
 	return p.line(b)-p.line(a) > 1
 }
 
-// onlyCommentsAndSpace reports whether [a, b) holds nothing but white space and comments.
-func (p *printer) onlyCommentsAndSpace(a, b int, cs []Span) bool {
-	pos := a
-	for _, c := range cs {
-		if strings.TrimSpace(p.f.Text[pos:c.Start]) != "" {
-			return false
-		}
-		pos = c.End
+// element is a top-level part of the text: a declaration, a comment, or a token that
+// belongs to no declaration (junk).
+type element struct {
+	start, end  int
+	first, last int // lines
+	decl        *Decl
+	comment     bool
+	// verbatim elements are copied as written: broken declarations, junk, and whatever
+	// shares a line with them.
+	verbatim bool
+}
+
+// elements lists the top-level parts of the text in order, and marks the verbatim ones.
+// A line holding anything verbatim is copied whole, so the formatter never moves a clean
+// declaration onto, or off, a line the parser could not read: what it leaves as written
+// parses the same way again.
+func (p *printer) elements() []element {
+	var es []element
+	add := func(e element) {
+		e.first, e.last = p.line(e.start), p.line(max(e.start, e.end-1))
+		es = append(es, e)
 	}
-	return pos >= b || strings.TrimSpace(p.f.Text[pos:b]) == ""
+	ds := p.f.Decls
+	k, declEnd := 0, 0
+	for _, t := range p.f.Tokens {
+		if t.Type == TokEOF || t.Type == TokNewline {
+			continue
+		}
+		off := t.Pos.Offset
+		for k < len(ds) && ds[k].Span.Start <= off {
+			d := ds[k]
+			add(element{start: d.Span.Start, end: d.Span.End, decl: d, verbatim: !p.formattable(d)})
+			declEnd = max(declEnd, d.Span.End)
+			k++
+		}
+		if off < declEnd {
+			continue
+		}
+		span := tokSpan(t)
+		comment := t.Type == TokComment || t.Type == TokBadComment
+		add(element{start: span.Start, end: span.End, comment: comment, verbatim: !comment})
+	}
+	for ; k < len(ds); k++ {
+		add(element{start: ds[k].Span.Start, end: ds[k].Span.End, decl: ds[k], verbatim: true})
+	}
+	// Spread verbatim to neighbours on the same line, both ways.
+	for i := 0; i+1 < len(es); i++ {
+		if es[i].verbatim && es[i+1].first <= es[i].last {
+			es[i+1].verbatim = true
+		}
+	}
+	for i := len(es) - 1; i > 0; i-- {
+		if es[i].verbatim && es[i-1].last >= es[i].first {
+			es[i-1].verbatim = true
+		}
+	}
+	return es
+}
+
+// formattable reports whether the formatter may lay d out: complete and free of errors.
+func (p *printer) formattable(d *Decl) bool {
+	return !d.Broken && d.LBrace >= 0 && d.RBrace >= 0
 }
 
 func (p *printer) topLevel() {
-	prevEnd := 0
+	prevEnd, hasPrev := 0, false
 	var run []*Decl // consecutive one-line declarations, printed together aligned
 	flush := func() {
 		p.printRun(run, 0)
 		run = nil
 	}
-	for i, d := range p.f.Decls {
-		gap := p.commentsIn(prevEnd, d.Span.Start)
-		if !p.onlyCommentsAndSpace(prevEnd, d.Span.Start, gap) {
-			// Text that is not a declaration: keep it as written.
+	var gap []Span // comments since the last declaration or verbatim text
+	es := p.elements()
+	for i := 0; i < len(es); i++ {
+		e := es[i]
+		switch {
+		case e.comment && !e.verbatim:
+			gap = append(gap, Span{e.start, e.end})
+		case e.verbatim:
+			j := i
+			for j+1 < len(es) && es[j+1].verbatim {
+				j++
+			}
+			start, end := p.f.Lines.LineStart(e.first), p.f.Lines.lineEnd(es[j].last)
 			flush()
-			p.verbatimGap(prevEnd, d.Span.Start)
-		} else {
-			if len(gap) > 0 || (i > 0 && p.blankBetween(prevEnd, d.Span.Start)) || !p.oneLine(d) {
+			p.gapComments(prevEnd, gap, start, 0, hasPrev)
+			p.b.WriteString(p.f.Text[start:end])
+			p.b.WriteString(p.nl)
+			gap, prevEnd, hasPrev = nil, end, true
+			i = j
+		default:
+			d := e.decl
+			if len(gap) > 0 || (hasPrev && p.blankBetween(prevEnd, d.Span.Start)) || !p.oneLine(d) {
 				flush()
 			}
-			p.gapComments(prevEnd, gap, d.Span.Start, 0, i > 0)
+			p.gapComments(prevEnd, gap, d.Span.Start, 0, hasPrev)
+			if p.oneLine(d) {
+				run = append(run, d)
+			} else {
+				p.printDecl(d, 0)
+			}
+			gap, prevEnd, hasPrev = nil, d.Span.End, true
 		}
-		if p.oneLine(d) {
-			run = append(run, d)
-		} else {
-			p.printDecl(d, 0)
-		}
-		prevEnd = d.Span.End
 	}
 	flush()
-	rest := p.commentsIn(prevEnd, len(p.f.Text))
-	if !p.onlyCommentsAndSpace(prevEnd, len(p.f.Text), rest) {
-		p.verbatimGap(prevEnd, len(p.f.Text))
-		return
-	}
-	p.gapComments(prevEnd, rest, len(p.f.Text), 0, len(p.f.Decls) > 0)
+	p.gapComments(prevEnd, gap, len(p.f.Text), 0, hasPrev)
 }
 
 // gapComments prints the comments between two items at the given depth: a comment on the
@@ -114,14 +194,14 @@ func (p *printer) gapComments(prevEnd int, cs []Span, next, depth int, hasPrev b
 		if hasPrev && k == 0 && p.line(c.Start) == p.line(prevEnd) && prevEnd > 0 {
 			p.trimNewline()
 			p.b.WriteString(" ")
-			p.b.WriteString(p.text(c))
+			p.b.WriteString(p.comment(c))
 			p.b.WriteString(p.nl)
 		} else {
 			if (hasPrev || k > 0) && p.blankBetween(pos, c.Start) {
 				p.b.WriteString(p.nl)
 			}
 			p.indent(depth)
-			p.b.WriteString(p.text(c))
+			p.b.WriteString(p.comment(c))
 			p.b.WriteString(p.nl)
 		}
 		pos = c.End
@@ -131,14 +211,19 @@ func (p *printer) gapComments(prevEnd int, cs []Span, next, depth int, hasPrev b
 	}
 }
 
+// trimNewline removes the line breaks at the end of the output, to continue its last line.
 func (p *printer) trimNewline() {
-	s := p.b.String()
-	trimmed := strings.TrimRight(s, "\r\n")
-	if len(trimmed) != len(s) {
-		p.b.Reset()
-		p.b.WriteString(trimmed)
+	for n := len(p.b.buf); n > 0 && (p.b.buf[n-1] == '\n' || p.b.buf[n-1] == '\r'); n-- {
+		p.b.buf = p.b.buf[:n-1]
 	}
 }
+
+// outBuf collects the output; unlike strings.Builder it can drop its last bytes.
+type outBuf struct{ buf []byte }
+
+func (o *outBuf) WriteString(s string) { o.buf = append(o.buf, s...) }
+func (o *outBuf) String() string       { return string(o.buf) }
+func (o *outBuf) Len() int             { return len(o.buf) }
 
 func (p *printer) indent(depth int) {
 	for i := 0; i < depth; i++ {
@@ -243,15 +328,21 @@ type bodyItem struct {
 }
 
 func (p *printer) printDecl(d *Decl, depth int) {
-	if d.Broken || d.LBrace < 0 || d.RBrace < 0 || len(p.commentsIn(d.Span.Start, d.LBrace)) > 0 {
+	if !p.formattable(d) {
+		// Not reached for nested declarations: a broken child breaks its parent.
 		p.indent(depth)
 		p.b.WriteString(p.text(d.Span))
 		p.b.WriteString(p.nl)
 		return
 	}
 	p.indent(depth)
-	p.b.WriteString(p.header(d))
-	p.b.WriteString(" {")
+	if len(p.commentsIn(d.Span.Start, d.LBrace)) > 0 {
+		// Comments in the header: keep the header as written, lay out the body.
+		p.b.WriteString(p.f.Text[d.Span.Start : d.LBrace+1])
+	} else {
+		p.b.WriteString(p.header(d))
+		p.b.WriteString(" {")
+	}
 	p.b.WriteString(p.nl)
 
 	items := make([]bodyItem, 0, len(d.Attrs)+len(d.Children))
@@ -271,7 +362,7 @@ func (p *printer) printDecl(d *Decl, depth int) {
 	flushGroup := func() {
 		width := 0
 		for _, g := range group {
-			if g.comment != "" {
+			if g.comment != "" && !multiLine(g.text) {
 				width = max(width, utf8.RuneCountInString(g.text))
 			}
 		}
@@ -279,7 +370,12 @@ func (p *printer) printDecl(d *Decl, depth int) {
 			p.indent(depth + 1)
 			p.b.WriteString(g.text)
 			if g.comment != "" {
-				p.b.WriteString(strings.Repeat(" ", width-utf8.RuneCountInString(g.text)+1))
+				pad := 1
+				if !multiLine(g.text) {
+					// Trailing comments of single-line attributes in a group align.
+					pad += width - utf8.RuneCountInString(g.text)
+				}
+				p.b.WriteString(strings.Repeat(" ", pad))
 				p.b.WriteString(g.comment)
 			}
 			p.b.WriteString(p.nl)
@@ -292,18 +388,24 @@ func (p *printer) printDecl(d *Decl, depth int) {
 		run = nil
 	}
 	prevEnd := d.LBrace + 1
-	hasPrev := false
+	hasPrev, prevChild := false, false
 	for _, it := range items {
 		cs := p.commentsIn(prevEnd, it.span.Start)
 		// A comment on the line the previous item ended on trails it.
 		var trailing string
 		if len(cs) > 0 && hasPrev && p.line(cs[0].Start) == p.line(prevEnd) && len(group) > 0 {
-			trailing = p.text(cs[0])
+			trailing = p.comment(cs[0])
+			cs = cs[1:]
+		} else if len(cs) > 0 && prevChild && p.line(cs[0].Start) == p.line(prevEnd) {
+			// A comment after a nested declaration's `}` stays on its line.
+			flushRun()
+			p.trimNewline()
+			p.b.WriteString(" " + p.comment(cs[0]) + p.nl)
 			cs = cs[1:]
 		} else if len(cs) > 0 && !hasPrev && p.line(cs[0].Start) == p.line(d.LBrace) {
 			// A comment right after `{` stays on the header line.
 			p.trimNewline()
-			p.b.WriteString(" " + p.text(cs[0]) + p.nl)
+			p.b.WriteString(" " + p.comment(cs[0]) + p.nl)
 			cs = cs[1:]
 		}
 		if trailing != "" {
@@ -324,7 +426,7 @@ func (p *printer) printDecl(d *Decl, depth int) {
 				p.b.WriteString(p.nl)
 			}
 			p.indent(depth + 1)
-			p.b.WriteString(p.text(c))
+			p.b.WriteString(p.comment(c))
 			p.b.WriteString(p.nl)
 		}
 		if len(cs) > 0 && p.blankBetween(cs[len(cs)-1].End, it.span.Start) {
@@ -343,20 +445,26 @@ func (p *printer) printDecl(d *Decl, depth int) {
 		}
 		prevEnd = it.span.End
 		hasPrev = true
+		prevChild = it.child != nil
 	}
 	cs := p.commentsIn(prevEnd, d.RBrace)
 	if len(cs) > 0 && hasPrev && p.line(cs[0].Start) == p.line(prevEnd) && len(group) > 0 {
-		group[len(group)-1].comment = p.text(cs[0])
+		group[len(group)-1].comment = p.comment(cs[0])
 		cs = cs[1:]
 	}
 	flushGroup()
 	flushRun()
+	if len(cs) > 0 && prevChild && p.line(cs[0].Start) == p.line(prevEnd) {
+		p.trimNewline()
+		p.b.WriteString(" " + p.comment(cs[0]) + p.nl)
+		cs = cs[1:]
+	}
 	for k, c := range cs {
 		if (k > 0 || hasPrev) && p.blankBetween(prevEnd, c.Start) {
 			p.b.WriteString(p.nl)
 		}
 		p.indent(depth + 1)
-		p.b.WriteString(p.text(c))
+		p.b.WriteString(p.comment(c))
 		p.b.WriteString(p.nl)
 		prevEnd = c.End
 	}
@@ -372,20 +480,14 @@ func firstStart(cs []Span, def int) int {
 	return def
 }
 
-// verbatimGap writes text between declarations that is not only comments (text the parser
-// could not read) exactly as written, normalising only the blank lines around it.
-func (p *printer) verbatimGap(start, end int) {
-	raw := p.f.Text[start:end]
-	body := strings.TrimLeft(raw, " \t\r\n")
-	bodyStart := end - len(body)
-	body = strings.TrimRight(body, " \t\r\n")
-	bodyEnd := bodyStart + len(body)
-	if p.b.Len() > 0 && p.blankBetween(start, bodyStart) {
-		p.b.WriteString(p.nl)
+// multiLine reports whether s spans several lines.
+func multiLine(s string) bool { return strings.ContainsAny(s, "\r\n") }
+
+// comment returns the text of comment c; a line comment loses its trailing blanks.
+func (p *printer) comment(c Span) string {
+	s := p.text(c)
+	if strings.HasPrefix(s, "//") {
+		s = strings.TrimRight(s, " \t")
 	}
-	p.b.WriteString(body)
-	p.b.WriteString(p.nl)
-	if end < len(p.f.Text) && p.blankBetween(bodyEnd, end) {
-		p.b.WriteString(p.nl)
-	}
+	return s
 }

@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"io"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -94,27 +95,31 @@ func (l *sliceLexer) Next() (lexer.Token, error) {
 // TokBadComment tokens, for the parser to report. Whitespace other than line breaks is
 // dropped; comments are kept. The last token is TokEOF.
 func Lex(src string) []lexer.Token {
-	toks := make([]lexer.Token, 0, len(src)/5+4)
+	toks := make([]lexer.Token, 0, len(src)/3+4)
 	line, lineStart := 1, 0
+	// Columns count characters (runes) from the line start, as LineIndex.Position does. They
+	// are computed incrementally from the last token on the line so long lines stay linear.
+	colOff, colN := 0, 1
 	col := func(off int) int {
-		if off-lineStart < 64 {
-			n := 0
-			for i := lineStart; i < off; i++ {
-				if src[i] < utf8.RuneSelf || src[i] >= 0xC0 {
-					n++
-				}
-			}
-			return n + 1
+		if colOff < lineStart || colOff > off {
+			colOff, colN = lineStart, 1
 		}
-		return utf8.RuneCountInString(src[lineStart:off]) + 1
+		colN += utf8.RuneCountInString(src[colOff:off])
+		colOff = off
+		return colN
 	}
 	emit := func(t lexer.TokenType, start, end int) {
 		toks = append(toks, lexer.Token{Type: t, Value: src[start:end], Pos: lexer.Position{Offset: start, Line: line, Column: col(start)}})
 	}
+	// isBreak reports whether src[i] ends a line: "\n", or "\r" not followed by "\n" (a lone
+	// CR ends a line too, as in LineIndex).
+	isBreak := func(i int) bool {
+		return src[i] == '\n' || (src[i] == '\r' && (i+1 >= len(src) || src[i+1] != '\n'))
+	}
 	// advanceLines accounts for line breaks inside src[start:end] (multi-line tokens).
 	advanceLines := func(start, end int) {
 		for i := start; i < end; i++ {
-			if src[i] == '\n' {
+			if isBreak(i) {
 				line++
 				lineStart = i + 1
 			}
@@ -130,7 +135,7 @@ func Lex(src string) []lexer.Token {
 			start := i
 			startLine, startCol := line, col(i)
 			for i < n && (src[i] == '\n' || src[i] == '\r' || src[i] == ' ' || src[i] == '\t') {
-				if src[i] == '\n' {
+				if isBreak(i) {
 					line++
 					lineStart = i + 1
 				}
@@ -197,11 +202,15 @@ func Lex(src string) []lexer.Token {
 				i++
 			}
 			emit(typ, start, i)
-		case isIdentStart(c):
+		case isIdentStart(c) || (c >= utf8.RuneSelf && isWordRuneAt(src, i)):
 			start := i
 			i = scanIdent(src, i)
 			typ := TokIdent
-			if IsKeyword(src[start:i]) {
+			if j := scanWord(src, i); j > i || c >= utf8.RuneSelf {
+				// An identifier with letters outside ASCII (café): one bad token, which the
+				// parser reports and reads as an identifier.
+				i, typ = j, TokInvalid
+			} else if IsKeyword(src[start:i]) {
 				typ = TokKeyword
 			}
 			emit(typ, start, i)
@@ -222,14 +231,20 @@ func Lex(src string) []lexer.Token {
 					}
 				}
 			}
-			// 12abc is not a number followed by a name: keep it as one bad token.
-			if i < n && (isIdentStart(src[i]) || src[i] >= utf8.RuneSelf) {
-				for i < n && (isIdentPart(src[i]) || src[i] == '-') {
-					i++
-				}
-				typ = TokInvalid
+			// 12abc, 2027-6-30 and 1.2.3 are not a number followed by something else: keep
+			// each as one bad token.
+			if j := scanWord(src, i); j > i {
+				i, typ = j, TokInvalid
 			}
 			emit(typ, start, i)
+		case c == '#':
+			// A comment in another language's syntax: one bad token to the end of the line,
+			// so that its words are not read as attributes.
+			start := i
+			for i < n && src[i] != '\n' && src[i] != '\r' {
+				i++
+			}
+			emit(TokInvalid, start, i)
 		case c == '-' && i+1 < n && src[i+1] == '>':
 			emit(TokPunct, i, i+2)
 			i += 2
@@ -283,6 +298,34 @@ func scanIdent(src string, i int) int {
 			continue
 		}
 		break
+	}
+	return i
+}
+
+// isWordRuneAt reports whether a letter, digit or combining mark outside ASCII starts at i.
+func isWordRuneAt(src string, i int) bool {
+	r, size := utf8.DecodeRuneInString(src[i:])
+	return size > 1 && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
+}
+
+// scanWord returns the end of the word characters at i that continue a token which should
+// have ended there: letters and digits (ASCII or not), `_`, and `-` or `.` between them.
+// It returns i when nothing continues the token.
+func scanWord(src string, i int) int {
+	n := len(src)
+	for i < n {
+		c := src[i]
+		switch {
+		case isIdentPart(c):
+			i++
+		case (c == '-' || c == '.') && i+1 < n && (isIdentPart(src[i+1]) || (src[i+1] >= utf8.RuneSelf && isWordRuneAt(src, i+1))):
+			i++
+		case c >= utf8.RuneSelf && isWordRuneAt(src, i):
+			_, size := utf8.DecodeRuneInString(src[i:])
+			i += size
+		default:
+			return i
+		}
 	}
 	return i
 }

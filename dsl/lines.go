@@ -65,6 +65,7 @@ func (x *LineIndex) Line(off int) int {
 func (x *LineIndex) Position(off int) (line, col int) {
 	off = x.clamp(off)
 	l := x.Line(off)
+	off = min(off, x.lineEnd(l)) // between \r and \n: the end of the line
 	return l + 1, utf8.RuneCountInString(x.text[x.starts[l]:off]) + 1
 }
 
@@ -72,6 +73,7 @@ func (x *LineIndex) Position(off int) (line, col int) {
 func (x *LineIndex) UTF16(off int) (line, col int) {
 	off = x.clamp(off)
 	l := x.Line(off)
+	off = min(off, x.lineEnd(l)) // between \r and \n: the end of the line
 	for _, r := range x.text[x.starts[l]:off] {
 		if r >= 0x10000 {
 			col += 2
@@ -86,6 +88,7 @@ func (x *LineIndex) UTF16(off int) (line, col int) {
 func (x *LineIndex) UTF8(off int) (line, col int) {
 	off = x.clamp(off)
 	l := x.Line(off)
+	off = min(off, x.lineEnd(l)) // between \r and \n: the end of the line
 	return l, off - x.starts[l]
 }
 

@@ -3,7 +3,10 @@ package dsl
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -30,6 +33,7 @@ func (p *Parser) Parse(name, text string) *File {
 	f := &File{Name: name, Text: text, Tokens: Lex(text), Lines: NewLineIndex(text)}
 	st := &parseState{p: p.p, f: f}
 	st.prepareTokens()
+	st.nTokErrs = len(st.lexErrs)
 	for _, s := range st.split() {
 		if s.junk {
 			continue
@@ -39,7 +43,8 @@ func (p *Parser) Parse(name, text string) *File {
 		}
 	}
 	st.markLexicalBreaks()
-	validate(f, &st.diags)
+	markBrokenParents(f.Decls)
+	validate(f, &st.diags, st.badTokenAt)
 	sortDiagnostics(st.diags)
 	f.Diagnostics = st.diags
 	return f
@@ -52,6 +57,16 @@ type parseState struct {
 	diags []Diagnostic
 	// lexErrs are the offsets of lexical errors; declarations holding one are Broken.
 	lexErrs []int
+	// shared is the participle lexer over toks that whole declarations are parsed from.
+	shared *lexer.PeekingLexer
+	// headerFailed is set while converting a declaration whose header did not parse.
+	headerFailed bool
+	// depth is the nesting depth of the declaration being split.
+	depth int
+	// nTokErrs is the number of lexErrs from bad tokens, which come first, in text order.
+	nTokErrs int
+	// badStrings holds the offsets of unterminated strings.
+	badStrings map[int]bool
 }
 
 func (st *parseState) errorf(span Span, format string, args ...any) {
@@ -68,9 +83,24 @@ func (st *parseState) prepareTokens() {
 		case TokInvalid:
 			st.lexErrs = append(st.lexErrs, t.Pos.Offset)
 			st.errorf(tokSpan(t), "%s", invalidMessage(t.Value))
-			continue
+			switch {
+			case isWordToken(t.Value):
+				// A word with letters outside ASCII stands where an identifier would: read it
+				// as one so the declaration around it keeps its id.
+				t.Type = TokIdent
+			case t.Value[0] >= '0' && t.Value[0] <= '9':
+				// 12abc, 2027-6-30: a value gone wrong, read as one so that its attribute is
+				// not also reported as missing its value.
+				t.Type = TokNumber
+			default:
+				continue
+			}
 		case TokBadString:
 			st.lexErrs = append(st.lexErrs, t.Pos.Offset)
+			if st.badStrings == nil {
+				st.badStrings = map[int]bool{}
+			}
+			st.badStrings[t.Pos.Offset] = true
 			if strings.HasPrefix(t.Value, `"""`) {
 				st.errorf(tokSpan(t), "unterminated text block: close it with `\"\"\"`")
 				t.Type = TokRawString
@@ -92,14 +122,28 @@ func invalidMessage(v string) string {
 		return "unexpected `=`: attributes take their value without `=`, as in `trust high`"
 	case v == "[" || v == "]":
 		return fmt.Sprintf("unexpected `%s`: list values are separated by commas without brackets, as in `stride tampering, spoofing`", v)
-	case v == "#":
-		return "unexpected `#`: comments start with `//` or `/*`"
+	case strings.HasPrefix(v, "#"):
+		return "`#` does not start a comment here: comments start with `//` or `/*`"
 	case v == "-":
 		return "unexpected `-`: flows are written `a -> b` or `a <-> b`"
+	case isWordToken(v):
+		return fmt.Sprintf("`%s` is not an identifier: identifiers use the letters a-z and A-Z, digits, `_` and `-`; other text belongs in a \"title\"", v)
 	case v != "" && v[0] >= '0' && v[0] <= '9':
 		return fmt.Sprintf("`%s` is not a number, date or identifier: identifiers start with a letter, dates are written 2027-06-30", v)
 	}
 	return fmt.Sprintf("unexpected character `%s`: expected a declaration, an attribute, a value, or a comment", v)
+}
+
+// isWordToken reports whether a bad token is a word: it starts with a letter.
+func isWordToken(v string) bool {
+	if v == "" {
+		return false
+	}
+	if isIdentStart(v[0]) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(v)
+	return unicode.IsLetter(r)
 }
 
 // seg is a declaration found by the splitter: the token ranges of its header, statements
@@ -260,7 +304,7 @@ func (st *parseState) splitDecl(kw, parentCol int) *seg {
 			}
 			// A header line without `{`: read the lines below as its body if they look like
 			// one (indented attributes), else the declaration has no body.
-			st.errorf(Span{st.lastSigEnd(i), st.lastSigEnd(i)}, "expected `{` after %s", st.headerWords(kw, i))
+			st.missingBrace(kw, i)
 			s.clean = false
 			if st.toks[j].Type == TokIdent && st.toks[j].Pos.Column > myCol {
 				i = j
@@ -270,7 +314,7 @@ func (st *parseState) splitDecl(kw, parentCol int) *seg {
 			return s
 		}
 		if t.Type == TokEOF || t.Type == TokKeyword || (t.Type == TokPunct && t.Value == "}") {
-			st.errorf(Span{st.lastSigEnd(i), st.lastSigEnd(i)}, "expected `{` after %s", st.headerWords(kw, i))
+			st.missingBrace(kw, i)
 			s.clean = false
 			s.end = i
 			return s
@@ -285,8 +329,9 @@ func (st *parseState) splitDecl(kw, parentCol int) *seg {
 		case t.Type == TokNewline || (t.Type == TokPunct && t.Value == ";"):
 			i++
 		case t.Type == TokPunct && t.Value == "}":
-			if t.Pos.Column < myCol && s.lbrace >= 0 && st.toks[s.lbrace].Pos.Line != t.Pos.Line {
-				// A brace left of the keyword closes an enclosing declaration.
+			if parentCol > 0 && t.Pos.Column < myCol && s.lbrace >= 0 && st.toks[s.lbrace].Pos.Line != t.Pos.Line {
+				// In a nested declaration, a brace left of the keyword closes the enclosing
+				// declaration. At top level there is none: the brace closes this one.
 				st.unclosed(s, kind, i)
 				return s
 			}
@@ -301,7 +346,18 @@ func (st *parseState) splitDecl(kw, parentCol int) *seg {
 				st.unclosed(s, kind, i)
 				return s
 			}
+			if st.depth >= maxNesting {
+				// Deeper nesting is no model anyone writes; refusing it bounds the recursion
+				// of the parser and the indentation of the formatter.
+				st.errorf(tokSpan(t), "declarations nest more than %d levels deep here: declare `%s` at top level with `in`", maxNesting, t.Value)
+				st.lexErrs = append(st.lexErrs, t.Pos.Offset)
+				s.clean = false
+				i = st.skipBalanced(i)
+				continue
+			}
+			st.depth++
 			child := st.splitDecl(i, myCol)
+			st.depth--
 			if !child.clean {
 				s.clean = false
 			}
@@ -313,6 +369,32 @@ func (st *parseState) splitDecl(kw, parentCol int) *seg {
 			s.items = append(s.items, segItem{start: start, end: i})
 		}
 	}
+}
+
+// maxNesting is the deepest nesting of declarations the parser reads.
+const maxNesting = 32
+
+// skipBalanced returns the index just after the `}` matching the first `{` at or after i,
+// of a `}` before any `{`, or of EOF.
+func (st *parseState) skipBalanced(i int) int {
+	depth := 0
+	for ; st.toks[i].Type != TokEOF; i++ {
+		if t := st.toks[i]; t.Type == TokPunct {
+			switch t.Value {
+			case "{":
+				depth++
+			case "}":
+				if depth == 0 {
+					return i // closes an enclosing declaration
+				}
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+	}
+	return i
 }
 
 // stmtEnd returns the end of the statement starting at i: the next line break (unless the
@@ -345,9 +427,44 @@ func (st *parseState) stmtEnd(i int) int {
 	}
 }
 
+// badTokenAt reports whether a bad token starts at off.
+func (st *parseState) badTokenAt(off int) bool { return st.lexErrIn(off, off+1) }
+
+// lexErrIn reports whether a bad token starts in [start, end).
+func (st *parseState) lexErrIn(start, end int) bool {
+	errs := st.lexErrs[:st.nTokErrs]
+	i := sort.SearchInts(errs, start)
+	return i < len(errs) && errs[i] < end
+}
+
+// missingBrace reports a header [kw, end) with no `{`, unless the header ends in an
+// unterminated string, which swallowed the brace and is reported already.
+func (st *parseState) missingBrace(kw, end int) {
+	at := st.lastSigEnd(end)
+	for j := end - 1; j > kw; j-- {
+		if t := st.toks[j]; t.Type != TokNewline && t.Type != TokComment {
+			if st.badStrings[t.Pos.Offset] {
+				return
+			}
+			break
+		}
+	}
+	st.errorf(Span{at, at}, "expected `{` after %s", st.headerWords(kw, end))
+}
+
 func (st *parseState) unclosed(s *seg, kind string, at int) {
 	s.clean = false
 	s.end = at
+	if s.lbrace < 0 {
+		return // the missing `{` is reported: there is nothing to close
+	}
+	if st.toks[at].Type == TokEOF && at > 0 {
+		// An unterminated string or comment ran to the end of the file and took the `}`
+		// with it: it is reported already.
+		if prev := st.toks[at-1]; prev.Type == TokBadComment || st.badStrings[prev.Pos.Offset] {
+			return
+		}
+	}
 	end := st.lastSigEnd(at)
 	kwTok := st.toks[s.kw]
 	what := kind
@@ -409,11 +526,30 @@ func (st *parseState) piece(start, end int, keepNewlines bool) *lexer.PeekingLex
 	return pl
 }
 
+// lexerAt returns the file's participle lexer positioned at token index i. One lexer serves
+// every declaration of the file: declarations are parsed in order, so it only moves forward
+// (after a failed parse that read past i, it is rebuilt).
+func (st *parseState) lexerAt(i int) *lexer.PeekingLexer {
+	if st.shared == nil || int(st.shared.MakeCheckpoint().RawCursor()) > i {
+		st.shared, _ = lexer.Upgrade(&sliceLexer{toks: st.toks}, TokComment, TokBadComment)
+	}
+	st.shared.FastForward(lexer.RawCursor(i - 1))
+	return st.shared
+}
+
 // parseSeg turns a segment into a declaration: in one participle parse when the segment is
 // clean, else piece by piece so that an error costs only its statement.
 func (st *parseState) parseSeg(s *seg, parent *Decl) *Decl {
 	if s.clean && s.rbrace >= 0 {
-		g, err := st.p.decl.ParseFromLexer(st.piece(s.kw, s.end, true))
+		var lex *lexer.PeekingLexer
+		if st.shared != nil && int(st.shared.RawCursor()) > s.kw {
+			// A nested declaration after its parent failed to parse whole: rebuilding the
+			// shared lexer would copy every token of the file again.
+			lex = st.piece(s.kw, s.end, true)
+		} else {
+			lex = st.lexerAt(s.kw)
+		}
+		g, err := st.p.decl.ParseFromLexer(lex, participle.AllowTrailing(true))
 		if err == nil {
 			d := st.convertDecl(g, parent)
 			return d
@@ -432,8 +568,8 @@ func (st *parseState) parseSegPieces(s *seg, parent *Decl) *Decl {
 	}
 	g := &gDecl{}
 	h, err := st.p.header.ParseFromLexer(st.piece(s.kw, hdrEnd, false))
-	if err != nil {
-		st.reportParseError(err, "in the header of "+st.toks[s.kw].Value, headerForm(Kind(st.toks[s.kw].Value)))
+	if err != nil && !st.lexErrIn(st.toks[s.kw].Pos.Offset, st.toks[hdrEnd].Pos.Offset) {
+		st.reportHeaderError(err, s.kw, hdrEnd)
 	}
 	if h == nil || h.Kind == nil {
 		h = &gHeader{Kind: &gKeyword{Pos: st.toks[s.kw].Pos, Name: st.toks[s.kw].Value}}
@@ -454,12 +590,17 @@ func (st *parseState) parseSegPieces(s *seg, parent *Decl) *Decl {
 		}
 		stmt, err := st.p.stmt.ParseFromLexer(st.piece(it.start, it.end, false))
 		if err != nil {
-			st.reportStmtError(err, it, Kind(st.toks[s.kw].Value))
+			// A bad token in the statement is reported already, and explains the rest.
+			if !st.lexErrIn(st.toks[it.start].Pos.Offset, st.toks[it.end].Pos.Offset) {
+				st.reportStmtError(err, it, Kind(st.toks[s.kw].Value))
+			}
 			continue
 		}
-		g.Items = append(g.Items, &gItem{Stmt: stmt})
+		g.Items = append(g.Items, &gItem{Lines: &gLines{Stmts: []*gStmt{stmt}}})
 	}
+	st.headerFailed = err != nil
 	d := st.convertDecl(g, parent)
+	st.headerFailed = false
 	// Attach the separately parsed children in order.
 	d.Children = d.Children[:0]
 	for _, c := range children {
@@ -517,14 +658,80 @@ func (st *parseState) reportStmtError(err error, it segItem, kind Kind) {
 	}
 	if errors.As(err, &perr) {
 		tok := st.tokenAt(perr.Position().Offset)
-		if tok.Type == TokEOF || tok.Pos.Offset >= st.toks[it.end].Pos.Offset {
-			st.errorf(Span{st.lastSigEnd(it.end), st.lastSigEnd(it.end)}, "`%s` ends with a comma: add a value after it or remove the comma", first.Value)
+		at := st.tokIndex(tok.Pos.Offset)
+		if tok.Type == TokEOF || at >= it.end {
+			at = it.end
+		}
+		// A comma at the end of a line continues the list on the next line: if the error is
+		// on a later line, that comma is the likely mistake.
+		for j := it.start; j < at; j++ {
+			if t := st.toks[j]; t.Type == TokPunct && t.Value == "," && st.toks[st.nextSig(j+1)].Type == TokNewline && at < it.end && tok.Pos.Line > t.Pos.Line {
+				st.errorf(tokSpan(t), "this comma continues `%s` on the next line, where %s is not a value of its list: remove the comma, or add a value after it", first.Value, describe(tok))
+				return
+			}
+		}
+		if at == it.end {
+			prev := st.toks[st.prevSig(it.end)]
+			end := prev.Pos.Offset + len(prev.Value)
+			st.errorf(Span{end, end}, "`%s` is incomplete: %s", first.Value, missingAfter(prev))
 			return
 		}
 		st.errorf(tokSpan(tok), "unexpected %s in `%s`: values are identifiers, \"strings\", dates or numbers separated by commas; put each attribute on its own line or separate them with `;`", describe(tok), first.Value)
 		return
 	}
 	st.errorf(tokSpan(first), "cannot read `%s`: %v", first.Value, err)
+}
+
+// missingAfter says what must follow a token that ends a statement or header too early.
+func missingAfter(t lexer.Token) string {
+	switch t.Value {
+	case ",":
+		return "add a value after the comma, or remove the comma"
+	case "->", "<->":
+		return fmt.Sprintf("add the flow's target after `%s`", t.Value)
+	case "@":
+		return "add the element or flow the generated threat is about after `@`, as in `rule@api`"
+	case ":":
+		return "add the flow's endpoints after `:`, as in `flow name: a -> b`"
+	}
+	return fmt.Sprintf("something is missing after %s", describe(t))
+}
+
+// reportHeaderError reports a header [kw, end) that does not parse.
+func (st *parseState) reportHeaderError(err error, kw, end int) {
+	kind := Kind(st.toks[kw].Value)
+	var perr participle.Error
+	if errors.As(err, &perr) {
+		tok := st.tokenAt(perr.Position().Offset)
+		if at := st.tokIndex(tok.Pos.Offset); tok.Type == TokEOF || at >= end {
+			prev := st.toks[st.prevSig(end)]
+			if prev.Type == TokPunct {
+				off := prev.Pos.Offset + len(prev.Value)
+				st.errorf(Span{off, off}, "the header of %s is incomplete: %s", kind, missingAfter(prev))
+				return
+			}
+		}
+	}
+	st.reportParseError(err, "in the header of "+string(kind), headerForm(kind))
+}
+
+// tokIndex returns the index in st.toks of the token at or after byte offset off.
+func (st *parseState) tokIndex(off int) int {
+	return sort.Search(len(st.toks)-1, func(i int) bool { return st.toks[i].Pos.Offset >= off })
+}
+
+// nextSig returns the index of the first token at or after i that is not a comment.
+func (st *parseState) nextSig(i int) int { return st.next(i) }
+
+// prevSig returns the index of the last token before i that is neither a comment nor a
+// line break (or i-1 at the start).
+func (st *parseState) prevSig(i int) int {
+	for j := i - 1; j > 0; j-- {
+		if t := st.toks[j].Type; t != TokComment && t != TokBadComment && t != TokNewline {
+			return j
+		}
+	}
+	return max(i-1, 0)
 }
 
 // tokenAt returns the parse token starting at byte offset off (or the first after it).
@@ -541,14 +748,27 @@ func (st *parseState) tokenAt(off int) lexer.Token {
 	return st.toks[lo]
 }
 
+// markBrokenParents marks a declaration Broken when a nested one is, and reports whether
+// any of ds is.
+func markBrokenParents(ds []*Decl) bool {
+	any := false
+	for _, d := range ds {
+		if markBrokenParents(d.Children) {
+			d.Broken = true
+		}
+		any = any || d.Broken
+	}
+	return any
+}
+
 // markLexicalBreaks marks declarations holding a lexical error or junk as Broken so the
 // formatter leaves them as written.
 func (st *parseState) markLexicalBreaks() {
+	ds := st.f.Decls // in text order, not overlapping
 	for _, off := range st.lexErrs {
-		for _, d := range st.f.Decls {
-			if d.Span.Start <= off && off < d.Span.End {
-				d.Broken = true
-			}
+		i := sort.Search(len(ds), func(i int) bool { return ds[i].Span.End > off })
+		if i < len(ds) && ds[i].Span.Start <= off {
+			ds[i].Broken = true
 		}
 	}
 }
@@ -631,16 +851,19 @@ func (st *parseState) convertDecl(g *gDecl, parent *Decl) *Decl {
 	}
 	for _, it := range g.Items {
 		switch {
-		case it.Stmt != nil:
-			a := &Attr{Key: *identOf(it.Stmt.Key)}
-			a.Span = a.Key.Span
-			for _, gv := range it.Stmt.Values {
-				if v := valueOf(gv); v != nil {
-					a.Values = append(a.Values, v)
-					a.Span.End = v.Span.End
+		case it.Lines != nil:
+			for _, stmt := range it.Lines.Stmts {
+				a := &Attr{Key: *identOf(stmt.Key)}
+				a.Span = a.Key.Span
+				a.Values = make([]*Value, 0, len(stmt.Values))
+				for _, gv := range stmt.Values {
+					if v := valueOf(gv); v != nil {
+						a.Values = append(a.Values, v)
+						a.Span.End = v.Span.End
+					}
 				}
+				d.Attrs = append(d.Attrs, a)
 			}
-			d.Attrs = append(d.Attrs, a)
 		case it.Decl != nil && it.Decl.Header != nil:
 			d.Children = append(d.Children, st.convertDecl(it.Decl, d))
 		}
@@ -652,14 +875,37 @@ func (st *parseState) convertDecl(g *gDecl, parent *Decl) *Decl {
 // forms the kind does not take.
 func (st *parseState) headerParts(d *Decl, first, second *Ref) {
 	form := headerForm(d.Kind)
+	errorf := st.errorf
+	if st.headerFailed {
+		// The header did not parse and is reported: what is missing from it is no news.
+		d.Broken = true
+		errorf = func(Span, string, ...any) {}
+	}
 	bad := func(r *Ref, why string) {
 		d.Broken = true
-		st.errorf(r.Span, "%s; write %s", why, form)
+		errorf(r.Span, "%s; write %s", why, form)
+	}
+	if d.Kind == KindFlow && second == nil && first != nil && first.To == nil && first.Rule == nil &&
+		d.Title != nil && d.Title.Kind == ValueRef && d.Title.Ref.Rule == nil && d.Title.Ref.To == nil {
+		// `flow a b`: the arrow is missing.
+		d.Broken = true
+		errorf(Span{first.Span.Start, d.Title.Span.End}, "expected `->` or `<->` between `%s` and `%s`: write `flow %s -> %s`", first.From.Name, d.Title.Text, first.From.Name, d.Title.Text)
+		d.Title = nil
+		return
 	}
 	if d.Title != nil && d.Title.Kind != ValueString {
 		d.Broken = true
-		st.errorf(d.Title.Span, "a title is a quoted string: %s \"%s\"", d.Kind, d.Title.Text)
+		errorf(d.Title.Span, "a title is a quoted string: %s \"%s\"", d.Kind, d.Title.Text)
 		d.Title = nil
+	}
+	if first == nil && second != nil {
+		// `flow : a -> b`: the name before `:` is missing.
+		if d.Kind == KindFlow {
+			bad(second, "the flow's name is missing before `:`")
+		} else {
+			bad(second, fmt.Sprintf("`:` names flows only; %s takes one id", d.Kind))
+		}
+		first, second = second, nil
 	}
 	switch {
 	case d.Kind == KindFlow:
@@ -674,7 +920,7 @@ func (st *parseState) headerParts(d *Decl, first, second *Ref) {
 		}
 		if first == nil {
 			d.Broken = true
-			st.errorf(d.KindSpan, "a flow needs its endpoints: write %s", form)
+			errorf(d.KindSpan, "a flow needs its endpoints: write %s", form)
 			return
 		}
 		if first.Rule != nil {
@@ -682,7 +928,7 @@ func (st *parseState) headerParts(d *Decl, first, second *Ref) {
 		}
 		if first.To == nil {
 			d.Broken = true
-			st.errorf(first.Span, "a flow needs a source and a target: write `flow %s -> TARGET`", first.From.Name)
+			errorf(first.Span, "a flow needs a source and a target: write `flow %s -> TARGET`", first.From.Name)
 			return
 		}
 		d.From, d.To, d.Arrow = first.From, first.To, first.Arrow
@@ -692,7 +938,7 @@ func (st *parseState) headerParts(d *Decl, first, second *Ref) {
 		}
 		if first == nil {
 			d.Broken = true
-			st.errorf(d.KindSpan, "%s needs the threat it answers: write %s", d.Kind, form)
+			errorf(d.KindSpan, "%s needs the threat it answers: write %s", d.Kind, form)
 			return
 		}
 		if first.To != nil && first.Rule == nil {
@@ -707,7 +953,7 @@ func (st *parseState) headerParts(d *Decl, first, second *Ref) {
 		if first == nil {
 			if d.Kind != KindModel {
 				d.Broken = true
-				st.errorf(Span{d.KindSpan.End, d.KindSpan.End}, "%s needs an id: write %s", d.Kind, form)
+				errorf(Span{d.KindSpan.End, d.KindSpan.End}, "%s needs an id: write %s", d.Kind, form)
 			}
 			return
 		}

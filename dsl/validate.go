@@ -10,8 +10,14 @@ import (
 // validate checks every declaration's attributes against the schema: known names, value
 // forms, allowed values, dates, and required attributes. References are resolved later,
 // across files, by the analysis.
-func validate(f *File, diags *[]Diagnostic) {
+//
+// badToken reports whether a bad token (reported already) starts at an offset: a problem
+// found at a bad token is not reported twice.
+func validate(f *File, diags *[]Diagnostic, badToken func(off int) bool) {
 	add := func(sev Severity, span Span, format string, args ...any) {
+		if badToken != nil && span.Start < span.End && badToken(span.Start) {
+			return
+		}
 		*diags = append(*diags, Diagnostic{Span: span, Severity: sev, Code: "schema", Message: fmt.Sprintf(format, args...)})
 	}
 	f.Walk(func(d *Decl) {
@@ -28,6 +34,8 @@ func validate(f *File, diags *[]Diagnostic) {
 				msg := fmt.Sprintf("unknown attribute `%s` for %s", a.Key.Name, d.Kind)
 				if s := Suggest(a.Key.Name, AttributeNames(d.Kind)); s != "" {
 					msg += fmt.Sprintf(": did you mean `%s`?", s)
+				} else if k := Suggest(a.Key.Name, kindNames()); k != "" && d.Kind == KindBoundary && !IsKeyword(a.Key.Name) {
+					msg += fmt.Sprintf(": to declare a %s inside the boundary, write `%s ID { ... }`", k, k)
 				} else {
 					msg += fmt.Sprintf("; %s attributes: %s", d.Kind, strings.Join(AttributeNames(d.Kind), ", "))
 				}

@@ -1,0 +1,104 @@
+package dsl
+
+import (
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/threatls/threatls/internal/gen"
+)
+
+var (
+	largeOnce sync.Once
+	largeText string
+)
+
+// largeModel returns a generated model of about 1 MB as one file: 1000 services with their
+// data, stores, flows, threats, mitigations, responses and comments.
+func largeModel() string {
+	largeOnce.Do(func() {
+		files := gen.Model(1000, 1)
+		names := make([]string, 0, len(files))
+		for name := range files {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		var b strings.Builder
+		for _, name := range names {
+			b.WriteString(files[name])
+			b.WriteString("\n")
+		}
+		largeText = b.String()
+	})
+	return largeText
+}
+
+func TestLargeModel(t *testing.T) {
+	src := largeModel()
+	p := NewParser()
+	start := time.Now()
+	f := p.Parse("large.threat", src)
+	elapsed := time.Since(start)
+	t.Logf("parsed %d bytes, %d declarations in %v (%.1f MB/s)", len(src), len(f.Decls), elapsed, float64(len(src))/1e6/elapsed.Seconds())
+	for _, d := range f.Diagnostics[:min(len(f.Diagnostics), 10)] {
+		line, col := f.Lines.Position(d.Span.Start)
+		t.Errorf("%d:%d: %s", line, col, d.Message)
+	}
+	if len(f.Decls) < 8000 {
+		t.Errorf("%d declarations, want at least 8000", len(f.Decls))
+	}
+	out := Format(f)
+	checkFormatProperties(t, src, out)
+	if again := Format(p.Parse("large.threat", out)); again != out {
+		t.Error("Format is not idempotent on the large model")
+	}
+}
+
+func BenchmarkLex(b *testing.B) {
+	src := largeModel()
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		Lex(src)
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	src := largeModel()
+	p := NewParser()
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Parse("large.threat", src)
+	}
+}
+
+// BenchmarkParseFiles parses the model as the files it is generated in, as a language server
+// or `threatls check` would.
+func BenchmarkParseFiles(b *testing.B) {
+	files := gen.Model(1000, 1)
+	p := NewParser()
+	size := 0
+	for _, text := range files {
+		size += len(text)
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		for name, text := range files {
+			p.Parse(name, text)
+		}
+	}
+}
+
+func BenchmarkFormat(b *testing.B) {
+	src := largeModel()
+	f := NewParser().Parse("large.threat", src)
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		Format(f)
+	}
+}
