@@ -104,26 +104,10 @@ func enumValue(d *dsl.Decl, key string, list []string) (int, bool) {
 }
 
 // word returns the first value of an attribute as text, or "".
-func word(d *dsl.Decl, key string) string {
-	a := d.Attr(key)
-	if a == nil || len(a.Values) == 0 {
-		return ""
-	}
-	return a.Values[0].Text
-}
+func word(d *dsl.Decl, key string) string { return d.Word(key) }
 
 // words returns every value of an attribute.
-func words(d *dsl.Decl, key string) []string {
-	a := d.Attr(key)
-	if a == nil {
-		return nil
-	}
-	out := make([]string, 0, len(a.Values))
-	for _, v := range a.Values {
-		out = append(out, v.Text)
-	}
-	return out
-}
+func words(d *dsl.Decl, key string) []string { return d.Words(key) }
 
 // has reports whether a flag is set (present, and not `false`).
 func has(d *dsl.Decl, key string) bool {

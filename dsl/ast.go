@@ -204,6 +204,28 @@ func (d *Decl) Attr(key string) *Attr {
 	return nil
 }
 
+// Word returns the first value of the attribute named key as text, or "".
+func (d *Decl) Word(key string) string {
+	a := d.Attr(key)
+	if a == nil || len(a.Values) == 0 {
+		return ""
+	}
+	return a.Values[0].Text
+}
+
+// Words returns the text of every value of the attribute named key.
+func (d *Decl) Words(key string) []string {
+	a := d.Attr(key)
+	if a == nil {
+		return nil
+	}
+	out := make([]string, 0, len(a.Values))
+	for _, v := range a.Values {
+		out = append(out, v.Text)
+	}
+	return out
+}
+
 // Walk calls fn for every declaration of f, parents before children.
 func (f *File) Walk(fn func(*Decl)) {
 	var walk func([]*Decl)

@@ -342,17 +342,7 @@ func firstString(d *dsl.Decl, key string) string {
 	return ""
 }
 
-func allWords(d *dsl.Decl, key string) []string {
-	a := d.Attr(key)
-	if a == nil {
-		return nil
-	}
-	out := make([]string, 0, len(a.Values))
-	for _, v := range a.Values {
-		out = append(out, v.Text)
-	}
-	return out
-}
+func allWords(d *dsl.Decl, key string) []string { return d.Words(key) }
 
 func allStrings(d *dsl.Decl, key string) []string {
 	var out []string

@@ -133,26 +133,10 @@ func effectiveTrust(b *analysis.Symbol) string {
 }
 
 // attrWord returns the first value of an attribute, or "".
-func attrWord(d *dsl.Decl, key string) string {
-	a := d.Attr(key)
-	if a == nil || len(a.Values) == 0 {
-		return ""
-	}
-	return a.Values[0].Text
-}
+func attrWord(d *dsl.Decl, key string) string { return d.Word(key) }
 
 // attrWords returns every value of an attribute.
-func attrWords(d *dsl.Decl, key string) []string {
-	a := d.Attr(key)
-	if a == nil {
-		return nil
-	}
-	out := make([]string, 0, len(a.Values))
-	for _, v := range a.Values {
-		out = append(out, v.Text)
-	}
-	return out
-}
+func attrWords(d *dsl.Decl, key string) []string { return d.Words(key) }
 
 func sortSymbols(s []*analysis.Symbol) []*analysis.Symbol {
 	out := append([]*analysis.Symbol(nil), s...)
