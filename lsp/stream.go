@@ -283,7 +283,16 @@ func (s *stream) writeRaw(id json.RawMessage, code int, msg string) {
 // Write sends one message. It ignores the context's cancellation so that a reply to a
 // cancelled request is still delivered.
 func (s *stream) Write(_ context.Context, msg jsonrpc2.Message) (int64, error) {
-	data, err := json.Marshal(msg)
+	// jsonrpc2's messages marshal themselves (with segmentio's encoder). Calling
+	// MarshalJSON directly skips encoding/json's validation and compaction of the result,
+	// which cost as much again as the encoding for large diagnostics lists.
+	var data []byte
+	var err error
+	if m, ok := msg.(json.Marshaler); ok {
+		data, err = m.MarshalJSON()
+	} else {
+		data, err = json.Marshal(msg)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("marshaling a message: %w", err)
 	}
