@@ -409,11 +409,40 @@ func (s *Server) executeCommand(ctx context.Context, raw json.RawMessage) (any, 
 		}
 		return out, nil
 	case cmdDiagram:
-		var b strings.Builder
-		for _, m := range st.models {
-			b.WriteString(render.Mermaid(m.res, render.GraphOptions{}))
+		// The diagram of the model holding the document named in the first argument (or of
+		// the first model), as Mermaid and SVG, with each node's declaration so a client can
+		// reveal it when the node is clicked.
+		m := diagramModel(st, p.Arguments)
+		if m == nil {
+			return map[string]any{"mermaid": "", "svg": "", "locations": map[string]protocol.Location{}}, nil
 		}
-		return map[string]string{"mermaid": b.String()}, nil
+		locs := map[string]protocol.Location{}
+		for id, sym := range m.res.Model.Symbols {
+			if d := st.docs[sym.File.Name]; d != nil {
+				locs[id] = protocol.Location{URI: protocol.DocumentURI(sym.File.Name), Range: rangeOf(d.file().Lines, sym.Decl.IDSpan(), snap.enc)}
+			}
+		}
+		return map[string]any{
+			"mermaid":   render.Mermaid(m.res, render.GraphOptions{}),
+			"svg":       render.SVG(m.res, render.GraphOptions{}),
+			"locations": locs,
+		}, nil
 	}
 	return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, fmt.Sprintf("unknown command %q; threatls runs %s and %s", p.Command, cmdDiagram, cmdSummary))
+}
+
+// diagramModel picks the model a diagram request is about: the one holding the document
+// whose URI is the first argument, else the first model.
+func diagramModel(st *analysisState, args []any) *modelResult {
+	if len(args) > 0 {
+		if uri, ok := args[0].(string); ok {
+			if m := st.byURI[uri]; m != nil {
+				return m
+			}
+		}
+	}
+	if len(st.models) > 0 {
+		return st.models[0]
+	}
+	return nil
 }

@@ -127,3 +127,22 @@ func labels(l protocol.CompletionList) []string {
 	}
 	return out
 }
+
+func TestDiagramCommand(t *testing.T) {
+	root := writeModel(t, map[string]string{"a.threat": shopModel})
+	e := newEditor(t, root, editorConfig{})
+	a := e.open("a.threat", "")
+	e.awaitDiags(a, "analysis done", hasDiag("open-threat", "sqli"))
+	var res struct {
+		Mermaid   string                       `json:"mermaid"`
+		SVG       string                       `json:"svg"`
+		Locations map[string]protocol.Location `json:"locations"`
+	}
+	e.call("workspace/executeCommand", map[string]any{"command": "threatls.diagram", "arguments": []any{a}}, &res)
+	if !strings.HasPrefix(res.Mermaid, "flowchart") || !strings.Contains(res.SVG, `data-id="api"`) {
+		t.Fatalf("diagram: mermaid %q, svg %.200q", res.Mermaid, res.SVG)
+	}
+	if loc, ok := res.Locations["api"]; !ok || string(loc.URI) != a || loc.Range.Start.Line != 4 {
+		t.Fatalf("location of api: %+v", res.Locations["api"])
+	}
+}

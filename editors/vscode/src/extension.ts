@@ -20,6 +20,7 @@ import {
   State,
 } from 'vscode-languageclient/node';
 import { normalizeSettings, resolveServer, ServerSettings, statusText } from './server';
+import { DiagramView } from './diagram';
 
 const CLIENT_ID = 'threatls'; // also the prefix of the `threatls.trace.server` setting
 const CLIENT_NAME = 'threatls';
@@ -40,6 +41,7 @@ interface StatusParams {
 const StatusNotification = new NotificationType<StatusParams>('threatls/status');
 
 let client: LanguageClient | undefined;
+const diagram = new DiagramView(() => client);
 let output: vscode.LogOutputChannel;
 let status: vscode.LanguageStatusItem;
 let extensionContext: vscode.ExtensionContext;
@@ -66,6 +68,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('threatls.restartServer', () => restartServer()),
     vscode.commands.registerCommand('threatls.showOutput', () => output.show(true)),
     vscode.commands.registerCommand('threatls.openRulesDocs', () => openRulesDocs()),
+    vscode.commands.registerCommand('threatls.showDiagram', () => diagram.show()),
     vscode.workspace.onDidChangeConfiguration((e) => onConfigurationChanged(e)),
     // Workspace values of threatls.server.* apply once the folder is trusted.
     vscode.workspace.onDidGrantWorkspaceTrust(() => restartServer()),
@@ -312,7 +315,10 @@ async function startServer(): Promise<void> {
     const c = createClient(command);
     client = c;
     // Registered before start; the client keeps it across crash restarts and drops it on dispose.
-    c.onNotification(StatusNotification, (p) => setStatusFromServer(p));
+    c.onNotification(StatusNotification, (p) => {
+      setStatusFromServer(p);
+      diagram.modelChanged();
+    });
     try {
       await c.start();
     } catch (err) {

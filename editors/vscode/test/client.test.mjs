@@ -335,6 +335,17 @@ describe('threatls language server through the VS Code protocol libraries', { ti
     assert.ok(sqliDiagnostic.range?.start && sqliDiagnostic.range?.end, 'the sqli diagnostic must have a range');
   });
 
+  step('draws the data-flow diagram as SVG with clickable nodes (threatls.diagram)', async (t) => {
+    const result = await withTimeout(
+      server.conn.sendRequest('workspace/executeCommand', { command: 'threatls.diagram', arguments: [uri] }),
+      WAIT_MS,
+      'the diagram response',
+    );
+    assert.ok(result && typeof result.svg === 'string', `diagram result: ${JSON.stringify(result).slice(0, 200)}`);
+    assert.match(result.svg, /data-id="api"/, 'the SVG must carry data-id for each node');
+    assert.ok(result.locations && result.locations.api && result.locations.api.uri === uri, 'api must have its declaration location');
+  });
+
   step('answers hover on `api` in the flow line with markdown that mentions api', async (t) => {
     const lines = MODEL.split('\n');
     const line = lines.findIndex((l) => l.startsWith('flow customer -> api'));
