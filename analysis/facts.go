@@ -187,11 +187,14 @@ func directions(f *Symbol) []direction {
 	if f.From == nil || f.To == nil {
 		return nil
 	}
-	ds := []direction{{f, f.From, f.To}}
-	if f.Decl.Arrow == "<->" {
-		ds = append(ds, direction{f, f.To, f.From})
+	if f.dirs == nil {
+		// Computed once per flow: every rule asks.
+		f.dirs = []direction{{f, f.From, f.To}}
+		if f.Decl.Arrow == "<->" {
+			f.dirs = append(f.dirs, direction{f, f.To, f.From})
+		}
 	}
-	return ds
+	return f.dirs
 }
 
 // inboundUntrusted reports whether data moves from a less trusted sender into the receiver:

@@ -30,8 +30,9 @@ type Symbol struct {
 	Data []*Symbol
 
 	model    *Model
-	trust    int // boundaries: effective trust rank
-	maxClass int // highest classification rank of the data involved, -1 when none
+	dirs     []direction // a flow's directions, computed on first use
+	trust    int         // boundaries: effective trust rank
+	maxClass int         // highest classification rank of the data involved, -1 when none
 
 	// Facts computed once by cacheFacts, so the rules do not recompute them per rule.
 	cached    bool
