@@ -17,15 +17,13 @@ import (
 // FuzzAnalyze found none), so this test installs handlers that do, one request and one
 // notification. The request is answered with InternalError; the session goes on.
 func TestHandlerPanicIsRecovered(t *testing.T) {
-	requests["threatls/test/panic"] = func(*Server, context.Context, json.RawMessage) (any, error) { panic("boom in a request") }
-	notifications["threatls/test/panic"] = func(*Server, context.Context, json.RawMessage) error { panic("boom in a notification") }
-	t.Cleanup(func() {
-		delete(requests, "threatls/test/panic")
-		delete(notifications, "threatls/test/panic")
-	})
+	install := func(requests map[string]requestFunc, notifications map[string]notificationFunc) {
+		requests["threatls/test/panic"] = func(*Server, context.Context, json.RawMessage) (any, error) { panic("boom in a request") }
+		notifications["threatls/test/panic"] = func(*Server, context.Context, json.RawMessage) error { panic("boom in a notification") }
+	}
 	serverSide, clientSide := net.Pipe()
 	done := make(chan int, 1)
-	go func() { done <- Serve(context.Background(), serverSide, Options{}) }()
+	go func() { done <- Serve(context.Background(), serverSide, Options{addHandlers: install}) }()
 	defer func() {
 		clientSide.Close()
 		<-done

@@ -28,6 +28,8 @@ type Options struct {
 	Version string
 	// Today, when set, replaces the current date (tests).
 	Today string
+	// addHandlers lets tests install extra handlers.
+	addHandlers func(map[string]requestFunc, map[string]notificationFunc)
 }
 
 // Server is one language-server session.
@@ -38,15 +40,18 @@ type Server struct {
 	parser *dsl.Parser
 	ws     *workspace
 
-	mu          sync.Mutex
-	state       lifecycle
-	encoding    encoding
-	clientCaps  clientCaps
-	inflight    map[string]context.CancelFunc
-	exitCode    int
-	exited      chan struct{}
-	exitOnce    sync.Once
-	workDoneTok int
+	mu         sync.Mutex
+	state      lifecycle
+	encoding   encoding
+	clientCaps clientCaps
+	inflight   map[string]context.CancelFunc
+	// requests and notifications dispatch LSP methods to their handlers.
+	requests      map[string]requestFunc
+	notifications map[string]notificationFunc
+	exitCode      int
+	exited        chan struct{}
+	exitOnce      sync.Once
+	workDoneTok   int
 }
 
 type lifecycle int
@@ -75,7 +80,11 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) int {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, log: log, parser: dsl.NewParser(), inflight: map[string]context.CancelFunc{}, exitCode: 1, exited: make(chan struct{})}
+	s := &Server{opts: opts, log: log, parser: dsl.NewParser(), inflight: map[string]context.CancelFunc{}, exitCode: 1, exited: make(chan struct{}),
+		requests: requestHandlers(), notifications: notificationHandlers()}
+	if opts.addHandlers != nil {
+		opts.addHandlers(s.requests, s.notifications)
+	}
 	st := newStream(rwc, log)
 	s.conn = jsonrpc2.NewConn(st)
 	s.ws = newWorkspace(s)
@@ -145,14 +154,14 @@ func (s *Server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 		return reply(ctx, nil, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "initialize was already received"))
 	}
 	if !isCall {
-		if fn, ok := notifications[method]; ok {
+		if fn, ok := s.notifications[method]; ok {
 			if err := fn(s, ctx, req.Params()); err != nil {
 				s.log.Warn("bad notification", "method", method, "err", err)
 			}
 		}
 		return nil // unknown notifications ($/ or not) are ignored
 	}
-	fn, ok := requests[method]
+	fn, ok := s.requests[method]
 	if !ok {
 		return reply(ctx, nil, jsonrpc2.NewError(jsonrpc2.MethodNotFound, fmt.Sprintf("threatls does not support %s", method)))
 	}
@@ -278,12 +287,9 @@ func decode[T any](method string, params json.RawMessage) (T, error) {
 	return v, nil
 }
 
-// requests and notifications map LSP methods to handlers.
-var requests map[string]requestFunc
-var notifications map[string]notificationFunc
-
-func init() {
-	requests = map[string]requestFunc{
+// requestHandlers maps LSP request methods to handlers.
+func requestHandlers() map[string]requestFunc {
+	return map[string]requestFunc{
 		"initialize":                       (*Server).initialize,
 		"shutdown":                         (*Server).shutdown,
 		"textDocument/completion":          (*Server).completion,
@@ -306,7 +312,11 @@ func init() {
 		"textDocument/documentLink":        (*Server).documentLink,
 		"workspace/executeCommand":         (*Server).executeCommand,
 	}
-	notifications = map[string]notificationFunc{
+}
+
+// notificationHandlers maps LSP notification methods to handlers.
+func notificationHandlers() map[string]notificationFunc {
+	return map[string]notificationFunc{
 		"initialized":                         func(*Server, context.Context, json.RawMessage) error { return nil },
 		"textDocument/didOpen":                (*Server).didOpen,
 		"textDocument/didChange":              (*Server).didChange,
