@@ -184,17 +184,7 @@ func (ix *Index) Annotations() []Annotation {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.allAnns == nil {
-		ix.allAnns = []Annotation{}
-		for _, list := range ix.anns {
-			ix.allAnns = append(ix.allAnns, list...)
-		}
-		sort.Slice(ix.allAnns, func(i, j int) bool {
-			a, b := ix.allAnns[i], ix.allAnns[j]
-			if a.File != b.File {
-				return a.File < b.File
-			}
-			return a.Span.Start < b.Span.Start
-		})
+		ix.allAnns = flatten(ix.anns, func(a Annotation) (string, int) { return a.File, a.Span.Start })
 	}
 	return ix.allAnns
 }
@@ -229,17 +219,7 @@ func (ix *Index) Problems() []Problem {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.allProbs == nil {
-		ix.allProbs = []Problem{}
-		for _, list := range ix.probs {
-			ix.allProbs = append(ix.allProbs, list...)
-		}
-		sort.Slice(ix.allProbs, func(i, j int) bool {
-			a, b := ix.allProbs[i], ix.allProbs[j]
-			if a.File != b.File {
-				return a.File < b.File
-			}
-			return a.Span.Start < b.Span.Start
-		})
+		ix.allProbs = flatten(ix.probs, func(p Problem) (string, int) { return p.File, p.Span.Start })
 	}
 	return ix.allProbs
 }
@@ -792,4 +772,21 @@ func cleanRel(p string) (string, bool) {
 // hasDrive reports whether p starts with a Windows drive letter (`C:`).
 func hasDrive(p string) bool {
 	return len(p) >= 2 && p[1] == ':' && (p[0] >= 'a' && p[0] <= 'z' || p[0] >= 'A' && p[0] <= 'Z')
+}
+
+// flatten joins per-file lists into one, sorted by file and position.
+func flatten[T any](byFile map[string][]T, key func(T) (string, int)) []T {
+	out := []T{}
+	for _, list := range byFile {
+		out = append(out, list...)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		fa, pa := key(out[i])
+		fb, pb := key(out[j])
+		if fa != fb {
+			return fa < fb
+		}
+		return pa < pb
+	})
+	return out
 }

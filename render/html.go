@@ -287,34 +287,12 @@ func writeThreatHTML(b *strings.Builder, res *analysis.Result, t *analysis.Threa
 }
 
 func htmlResponse(a responseInfo) string {
-	var s string
-	switch a.kind {
-	case dsl.KindAccept:
-		s = fmt.Sprintf("<strong>accepted</strong> by %s until %s", esc(orDash(a.owner)), esc(orDash(a.until)))
-		if a.expired() || a.expiring() {
-			s += " <span class=\"flag\">⚠ " + esc(a.status()) + "</span>"
-		}
-		if a.approvedBy != "" {
-			s += ", approved by " + esc(a.approvedBy)
-		}
-	case dsl.KindTransfer:
-		s = "<strong>transferred</strong> to " + esc(orDash(a.to))
-		if a.owner != "" {
-			s += ", owner " + esc(a.owner)
-		}
-	case dsl.KindNotApplicable:
-		s = "<strong>not applicable</strong>"
-		if a.owner != "" {
-			s += ", owner " + esc(a.owner)
-		}
-	}
-	if a.ticket != "" {
-		s += ", ticket " + esc(a.ticket)
-	}
-	if a.reason != "" {
-		s += ": " + esc(a.reason)
-	}
-	return s + " (<code>" + esc(responsePosition(a.r)) + "</code>)"
+	return describeResponse(a, responseStyle{
+		strong: func(s string) string { return "<strong>" + s + "</strong>" },
+		esc:    esc,
+		flag:   func(s string) string { return " <span class=\"flag\">⚠ " + esc(s) + "</span>" },
+		code:   func(s string) string { return "<code>" + esc(s) + "</code>" },
+	})
 }
 
 func stateHTML(s analysis.State) string {

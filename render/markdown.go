@@ -227,34 +227,50 @@ func writeThreatMarkdown(b *strings.Builder, res *analysis.Result, t *analysis.T
 
 // mdResponse describes an accept, transfer or not_applicable in one line.
 func mdResponse(a responseInfo) string {
+	return describeResponse(a, responseStyle{
+		strong: func(s string) string { return "**" + s + "**" },
+		esc:    func(s string) string { return mdEsc(oneLine(s)) },
+		flag:   func(s string) string { return " (⚠ **" + s + "**)" },
+		code:   mdCode,
+	})
+}
+
+// responseStyle is how one output format marks up a response's description.
+type responseStyle struct {
+	strong, esc, flag, code func(string) string
+}
+
+// describeResponse describes an accept, transfer or not_applicable in one line: who, until
+// when, why, and where it is declared.
+func describeResponse(a responseInfo, st responseStyle) string {
 	var s string
 	switch a.kind {
 	case dsl.KindAccept:
-		s = fmt.Sprintf("**accepted** by %s until %s", mdEsc(orDash(a.owner)), orDash(a.until))
-		if st := a.status(); a.expired() || a.expiring() {
-			s += " (⚠ **" + st + "**)"
+		s = fmt.Sprintf("%s by %s until %s", st.strong("accepted"), st.esc(orDash(a.owner)), st.esc(orDash(a.until)))
+		if a.expired() || a.expiring() {
+			s += st.flag(a.status())
 		}
 		if a.approvedBy != "" {
-			s += ", approved by " + mdEsc(a.approvedBy)
+			s += ", approved by " + st.esc(a.approvedBy)
 		}
 	case dsl.KindTransfer:
-		s = "**transferred** to " + mdEsc(orDash(a.to))
+		s = st.strong("transferred") + " to " + st.esc(orDash(a.to))
 		if a.owner != "" {
-			s += ", owner " + mdEsc(a.owner)
+			s += ", owner " + st.esc(a.owner)
 		}
 	case dsl.KindNotApplicable:
-		s = "**not applicable**"
+		s = st.strong("not applicable")
 		if a.owner != "" {
-			s += ", owner " + mdEsc(a.owner)
+			s += ", owner " + st.esc(a.owner)
 		}
 	}
 	if a.ticket != "" {
-		s += ", ticket " + mdEsc(a.ticket)
+		s += ", ticket " + st.esc(a.ticket)
 	}
 	if a.reason != "" {
-		s += ": " + mdEsc(oneLine(a.reason))
+		s += ": " + st.esc(a.reason)
 	}
-	return s + " (" + mdCode(responsePosition(a.r)) + ")"
+	return s + " (" + st.code(responsePosition(a.r)) + ")"
 }
 
 func targetsRich(res *analysis.Result, t *analysis.Threat) rich {
