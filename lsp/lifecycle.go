@@ -151,7 +151,8 @@ func (s *Server) initialize(ctx context.Context, raw json.RawMessage) (any, erro
 	for _, r := range roots {
 		s.ws.addRootLocked(r)
 	}
-	s.ws.changeLocked()
+	// Reading the model starts on `initialized`: until the client has the initialize
+	// result, the server may send it no request (progress) or diagnostics.
 	s.ws.mu.Unlock()
 
 	encName := "utf-16"
@@ -180,9 +181,6 @@ func (s *Server) initialize(ctx context.Context, raw json.RawMessage) (any, erro
 	c.ExecuteCommandProvider = &protocol.ExecuteCommandOptions{Commands: []string{cmdDiagram, cmdSummary}}
 	c.InlayHintProvider = true
 	c.Workspace = &protocol.ServerCapabilitiesWorkspace{WorkspaceFolders: &protocol.ServerCapabilitiesWorkspaceFolders{Supported: true, ChangeNotifications: true}}
-	if caps.watchRegistration {
-		go s.registerWatchers()
-	}
 	return res, nil
 }
 
@@ -387,5 +385,18 @@ func (s *Server) didChangeWorkspaceFolders(ctx context.Context, raw json.RawMess
 		}
 	}
 	s.ws.changeLocked()
+	return nil
+}
+
+// initialized starts the work initialize prepared: reading the model roots and registering
+// the file watchers.
+func (s *Server) initialized(ctx context.Context, _ json.RawMessage) error {
+	s.mu.Lock()
+	watch := s.clientCaps.watchRegistration
+	s.mu.Unlock()
+	if watch {
+		go s.registerWatchers()
+	}
+	s.ws.change()
 	return nil
 }

@@ -317,7 +317,7 @@ func requestHandlers() map[string]requestFunc {
 // notificationHandlers maps LSP notification methods to handlers.
 func notificationHandlers() map[string]notificationFunc {
 	return map[string]notificationFunc{
-		"initialized":                         func(*Server, context.Context, json.RawMessage) error { return nil },
+		"initialized":                         (*Server).initialized,
 		"textDocument/didOpen":                (*Server).didOpen,
 		"textDocument/didChange":              (*Server).didChange,
 		"textDocument/didClose":               (*Server).didClose,
