@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -25,6 +26,11 @@ type Options struct {
 	// against it, an implemented mitigation whose evidence is gone counts as planned, and
 	// `threatls: mitigates ID` annotations in the code count as mitigations.
 	Code *codelinks.Index
+	// Focus, when set, names one file of the model: only the findings located in that
+	// file are produced, exactly as a whole analysis would produce them, and rules run only
+	// on the subjects that file declares or answers. The Result's Threats are then partial.
+	// The language server uses it to answer a keystroke before analysing the whole model.
+	Focus string
 }
 
 // Related is a secondary location of a finding.
@@ -149,11 +155,18 @@ func (r *Result) Summary() string {
 
 // Analyze resolves the files of one model, runs the rules and reports every finding.
 func Analyze(files []*dsl.File, opts Options) *Result {
+	res, _ := AnalyzeContext(context.Background(), files, opts)
+	return res
+}
+
+// AnalyzeContext is Analyze that gives up when ctx is done (between its steps, and every
+// few hundred subjects while the rules run), returning ctx's error and no result.
+func AnalyzeContext(ctx context.Context, files []*dsl.File, opts Options) (*Result, error) {
 	today := opts.Today
 	if today.IsZero() {
 		today = time.Now()
 	}
-	a := &analyzer{opts: opts, today: today.Format("2006-01-02"), res: &Result{byID: map[string]*Threat{}, Rules: Catalog()}}
+	a := &analyzer{ctx: ctx, opts: opts, today: today.Format("2006-01-02"), res: &Result{byID: map[string]*Threat{}, Rules: Catalog()}}
 	for _, f := range files {
 		for _, d := range f.Diagnostics {
 			a.res.Findings = append(a.res.Findings, Finding{Code: d.Code, Level: d.Severity, File: f.Name, Span: d.Span, Message: d.Message})
@@ -161,14 +174,17 @@ func Analyze(files []*dsl.File, opts Options) *Result {
 	}
 	a.m = buildModel(files, &a.res.Findings)
 	a.res.Model = a.m
-	a.lint()
-	a.declaredThreats()
-	a.runRules()
-	a.checkCode()
-	a.respond()
-	a.reportThreats()
-	if opts.Coverage {
-		a.coverage()
+	if opts.Focus != "" {
+		a.focusOn(opts.Focus)
+	}
+	for _, step := range []func(){a.lint, a.declaredThreats, a.runRules, a.checkCode, a.respond, a.reportThreats, a.coverage} {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		step()
+	}
+	if opts.Focus != "" {
+		a.res.Findings = inFile(a.res.Findings, opts.Focus)
 	}
 	// A total order, so the output does not depend on the order findings were made in.
 	sort.Slice(a.res.Findings, func(i, j int) bool {
@@ -190,10 +206,11 @@ func Analyze(files []*dsl.File, opts Options) *Result {
 		}
 		return x.Message < y.Message
 	})
-	return a.res
+	return a.res, nil
 }
 
 type analyzer struct {
+	ctx   context.Context
 	opts  Options
 	today string
 	m     *Model
@@ -208,6 +225,63 @@ type analyzer struct {
 	code *codeLinks
 	// evidenceReported records mitigations already reported for missing evidence.
 	evidenceReported map[string]bool
+	// focus is Options.Focus; subjects are the elements and flows rules run on in a
+	// focused analysis (nil: every one).
+	focus    string
+	subjects map[*Symbol]bool
+}
+
+// inFocus reports whether findings about a declaration of file are wanted.
+func (a *analyzer) inFocus(file *dsl.File) bool { return a.focus == "" || file.Name == a.focus }
+
+// focusOn restricts the analysis to what file needs: the rules run on the elements and
+// flows it declares and on those whose generated threats its mitigations and responses
+// name (their states and orphan checks depend on whether those threats fire).
+func (a *analyzer) focusOn(file string) {
+	a.focus = file
+	a.subjects = map[*Symbol]bool{}
+	for _, list := range [][]*Symbol{a.m.Elements, a.m.Flows} {
+		for _, s := range list {
+			if s.File.Name == file {
+				a.subjects[s] = true
+			}
+		}
+	}
+	answer := func(r *dsl.Ref) {
+		if r == nil || r.Rule == nil {
+			return
+		}
+		_, target, _ := strings.Cut(a.canonicalThreatID(r), "@")
+		if s := a.m.Symbols[target]; s != nil {
+			a.subjects[s] = true
+		}
+	}
+	for _, s := range a.m.Mitigations {
+		if s.File.Name != file {
+			continue
+		}
+		if at := s.Decl.Attr("mitigates"); at != nil {
+			for _, v := range at.Values {
+				answer(v.Ref)
+			}
+		}
+	}
+	for _, r := range a.m.Responses {
+		if r.File.Name == file {
+			answer(r.Decl.Target)
+		}
+	}
+}
+
+// inFile returns the findings located in one model file.
+func inFile(fs []Finding, file string) []Finding {
+	out := fs[:0]
+	for _, f := range fs {
+		if f.File == file && f.Source == nil {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func (a *analyzer) add(f Finding) { a.res.Findings = append(a.res.Findings, f) }
@@ -242,6 +316,9 @@ func (a *analyzer) lint() {
 		}
 	}
 	for _, d := range a.m.Data {
+		if !a.inFocus(d.File) {
+			continue
+		}
 		if d.Decl.Attr("classification") == nil {
 			a.at(d, "unclassified-data", dsl.SeverityInfo, "data `%s` has no classification; impact is computed as internal. Add `classification public|internal|confidential|restricted`", d.ID)
 		}
@@ -250,6 +327,9 @@ func (a *analyzer) lint() {
 		}
 	}
 	for _, s := range a.m.Elements {
+		if !a.inFocus(s.File) {
+			continue
+		}
 		if s.Boundary == nil && s.Kind != dsl.KindActor {
 			a.at(s, "outside-boundary", dsl.SeverityInfo, "%s `%s` is in no boundary, so trust and crossings are guessed (high trust); add `in BOUNDARY`", s.Kind, s.ID)
 		}
@@ -258,16 +338,25 @@ func (a *analyzer) lint() {
 		}
 	}
 	for _, b := range a.m.Boundaries {
+		if !a.inFocus(b.File) {
+			continue
+		}
 		if b.Decl.Attr("trust") == nil && b.Boundary == nil {
 			a.at(b, "boundary-without-trust", dsl.SeverityWarning, "boundary `%s` has no `trust`; it counts as medium. Add `trust untrusted|low|medium|high`", b.ID)
 		}
 	}
 	for _, f := range a.m.Flows {
+		if !a.inFocus(f.File) {
+			continue
+		}
 		if len(f.Data) == 0 {
 			a.at(f, "flow-without-data", dsl.SeverityInfo, "flow `%s` carries no data, so its impact is guessed; add `carries DATA`", f.ID)
 		}
 	}
 	for _, s := range a.m.Mitigations {
+		if !a.inFocus(s.File) {
+			continue
+		}
 		if s.Decl.Attr("status") == nil {
 			a.at(s, "mitigation-without-status", dsl.SeverityInfo, "mitigation `%s` has no status and counts as planned; add `status implemented` once it is in place", s.ID)
 		}
@@ -376,13 +465,20 @@ func (a *analyzer) runRules() {
 			if s.Kind == dsl.KindFlow && (s.From == nil || s.To == nil) {
 				continue // an unresolved endpoint is reported; the flow's facts are unknown
 			}
+			if a.subjects != nil && !a.subjects[s] {
+				continue
+			}
 			bySubject[s.Kind] = append(bySubject[s.Kind], s)
 		}
 	}
 	fired := map[string]*Threat{}
+	evals := 0
 	for _, r := range a.res.Rules {
 		for _, k := range r.Subjects {
 			for _, s := range bySubject[k] {
+				if evals++; evals%1024 == 0 && a.ctx.Err() != nil {
+					return // AnalyzeContext reports the cancellation
+				}
 				h := r.eval(s)
 				if h == nil {
 					continue
@@ -493,7 +589,9 @@ func (a *analyzer) respond() {
 		a.state(t)
 	}
 	for _, ans := range answers {
-		a.checkAnswer(ans)
+		if a.inFocus(ans.file) {
+			a.checkAnswer(ans)
+		}
 	}
 }
 
@@ -585,9 +683,12 @@ func (a *analyzer) checkAnswer(ans answer) {
 		if s := a.m.Symbols[r.From.Name]; s != nil {
 			return // wrong kind, reported while resolving
 		}
+		// A plain id names a declared threat (generated ones are written RULE@target).
 		var ids []string
 		for _, t := range a.res.Threats {
-			ids = append(ids, t.ID)
+			if t.Rule == nil {
+				ids = append(ids, t.ID)
+			}
 		}
 		msg := fmt.Sprintf("unknown threat `%s`", r.From.Name)
 		if s := suggest(r.From.Name, ids); s != "" {
@@ -790,8 +891,14 @@ func strideApplies(s *Symbol) []string {
 
 // coverage reports STRIDE categories no threat or response considered for an element.
 func (a *analyzer) coverage() {
+	if !a.opts.Coverage {
+		return
+	}
 	for _, list := range [][]*Symbol{a.m.Elements, a.m.Flows} {
 		for _, s := range list {
+			if !a.inFocus(s.File) {
+				continue
+			}
 			var missing []string
 			for _, c := range strideApplies(s) {
 				if !a.considered[s.ID][c] {

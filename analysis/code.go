@@ -91,6 +91,9 @@ func (a *analyzer) checkCode() {
 			a.code.annotated[id] = append(a.code.annotated[id], an)
 		}
 	}
+	if a.focus != "" {
+		return // annotation problems are findings in source files, outside any focus
+	}
 	var anns []codelinks.Annotation
 	for _, an := range ix.Annotations() {
 		an.ID = canonical[an.ID]

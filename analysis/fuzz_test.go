@@ -3,6 +3,7 @@ package analysis_test
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,41 @@ func FuzzAnalyze(f *testing.F) {
 			for _, thr := range res.Threats {
 				_ = analysis.Explain(thr)
 			}
+			checkFocus(t, files, analysis.Options{Today: today, Threshold: th, Coverage: true}, res)
 		}
 	})
+}
+
+// checkFocus checks that a focused analysis of each file finds exactly what the whole
+// analysis (res) finds in that file: the language server answers keystrokes with it.
+func checkFocus(t *testing.T, files []*dsl.File, opts analysis.Options, res *analysis.Result) {
+	t.Helper()
+	for _, f := range files {
+		var want []analysis.Finding
+		for _, fd := range res.Findings {
+			if fd.File == f.Name && fd.Source == nil {
+				want = append(want, fd)
+			}
+		}
+		fo := opts
+		fo.Focus = f.Name
+		got := analysis.Analyze(files, fo).Findings
+		if len(got) == 0 && len(want) == 0 {
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			for i := 0; i < max(len(got), len(want)); i++ {
+				var g, w analysis.Finding
+				if i < len(got) {
+					g = got[i]
+				}
+				if i < len(want) {
+					w = want[i]
+				}
+				if !reflect.DeepEqual(g, w) {
+					t.Fatalf("focused on %s, finding %d differs from the whole analysis:\nfocused: %+v\nwhole:   %+v", f.Name, i, g, w)
+				}
+			}
+		}
+	}
 }

@@ -74,8 +74,10 @@ type Index struct {
 	cacheMu sync.Mutex
 	cache   map[string]*facts
 	globs   map[string][]string // index-based glob matches by cleaned pattern
-	// globsGen counts changes to the set of files, so a glob computed before a change is
-	// not cached after it.
+	// suggestions are the "did you mean" notes for missing paths, by cleaned path.
+	suggestions map[string]string
+	// globsGen counts changes to the set of files, so a glob or suggestion computed before
+	// a change is not cached after it.
 	globsGen int
 }
 
@@ -441,6 +443,7 @@ func (ix *Index) filesChangedLocked() {
 	ix.sortedFiles = nil
 	ix.cacheMu.Lock()
 	ix.globs = nil
+	ix.suggestions = nil
 	ix.globsGen++
 	ix.cacheMu.Unlock()
 }

@@ -278,17 +278,35 @@ func (ix *Index) confine(rel string) (realRel string, fi fs.FileInfo, code, prob
 }
 
 // suggestFile returns "; did you mean `x`?" for a missing path, or "".
+// Suggestions are remembered until the set of files changes: the same broken link is
+// resolved again on every analysis, and the search compares it with every file.
 func (ix *Index) suggestFile(missing string) string {
+	ix.cacheMu.Lock()
+	sug, ok := ix.suggestions[missing]
+	gen := ix.globsGen
+	ix.cacheMu.Unlock()
+	if ok {
+		return sug
+	}
 	ix.mu.Lock()
 	files := ix.sortedFilesLocked()
 	ix.mu.Unlock()
-	if sug := closestPath(missing, files); sug != "" {
-		if path.Base(sug) == path.Base(missing) {
-			return fmt.Sprintf("; a file of that name is at `%s`", sug)
+	if near := closestPath(missing, files); near != "" {
+		if path.Base(near) == path.Base(missing) {
+			sug = fmt.Sprintf("; a file of that name is at `%s`", near)
+		} else {
+			sug = fmt.Sprintf("; did you mean `%s`?", near)
 		}
-		return fmt.Sprintf("; did you mean `%s`?", sug)
 	}
-	return ""
+	ix.cacheMu.Lock()
+	if ix.globsGen == gen {
+		if ix.suggestions == nil {
+			ix.suggestions = map[string]string{}
+		}
+		ix.suggestions[missing] = sug
+	}
+	ix.cacheMu.Unlock()
+	return sug
 }
 
 // suggestDir returns "; did you mean `x`?" for a missing folder, or "".

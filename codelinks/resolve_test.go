@@ -258,3 +258,31 @@ func TestResolveConcurrentWithUpdate(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestSuggestionFollowsNewFiles: the "did you mean" of a missing path is remembered
+// between resolutions, and forgotten when a file comes or goes.
+func TestSuggestionFollowsNewFiles(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "api/handler.go", "package api\n")
+	ix := scan(t, root)
+	const ref = "api/handlers.go"
+	for i := 0; i < 2; i++ {
+		if l := ix.Resolve(ref); l.OK || !strings.Contains(l.Problem, "`api/handler.go`") {
+			t.Fatalf("resolution %d: %+v, want a suggestion of api/handler.go", i, l)
+		}
+	}
+	write(t, root, "api/handlers.go", "package api\n")
+	ix.Update("api/handlers.go")
+	if l := ix.Resolve(ref); !l.OK {
+		t.Fatalf("after the file was created: %+v", l)
+	}
+	write(t, root, "api/handlerz.go", "package api\n")
+	ix.Update("api/handlerz.go")
+	if err := os.Remove(filepath.Join(root, "api", "handlers.go")); err != nil {
+		t.Fatal(err)
+	}
+	ix.Update("api/handlers.go")
+	if l := ix.Resolve(ref); l.OK || !strings.Contains(l.Problem, "did you mean") {
+		t.Fatalf("after the file was removed again: %+v", l)
+	}
+}

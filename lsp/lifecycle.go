@@ -254,6 +254,7 @@ func (s *Server) didOpen(ctx context.Context, raw json.RawMessage) error {
 	d := newDocument(s.parser, p.TextDocument.URI, p.TextDocument.Version, p.TextDocument.Text, true)
 	s.ws.mu.Lock()
 	s.ws.open[d.uri] = d
+	s.ws.focus = d.uri
 	s.ws.changeLocked()
 	s.ws.mu.Unlock()
 	return nil
@@ -287,6 +288,7 @@ func (s *Server) didChange(ctx context.Context, raw json.RawMessage) error {
 		s.logToClient(protocol.MessageTypeError, "threatls: "+err.Error())
 	}
 	s.ws.open[old.uri] = newDocument(s.parser, old.uri, p.TextDocument.Version, text, true)
+	s.ws.focus = old.uri
 	s.ws.changeLocked()
 	return nil
 }

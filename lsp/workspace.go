@@ -51,6 +51,11 @@ type workspace struct {
 	cache     map[string]*modelResult     // model key -> last result, reused while its documents are unchanged
 	code      map[string]*codelinks.Index // model root -> scanned source files (code links, annotations)
 	codeGen   uint64                      // bumped when an index changes, so cached results are redone
+	// focus is the URI of the document the user changed last: after a change, its
+	// diagnostics are computed and sent first, before the whole model is analysed.
+	focus string
+	// cancelFull cancels the running analysis of the whole model; a change makes it stale.
+	cancelFull context.CancelFunc
 }
 
 // modelResult is the analysis of one model: the documents of one root (or one loose
@@ -97,6 +102,9 @@ func (w *workspace) changeLocked() {
 	w.gen++
 	if w.running {
 		w.dirty = true
+		if w.cancelFull != nil {
+			w.cancelFull()
+		}
 		return
 	}
 	w.running = true
@@ -181,7 +189,28 @@ func (w *workspace) run() {
 			}
 			end()
 		}
-		st := w.analyze(gen)
+		// First the document the user is editing, from a focused analysis: its diagnostics
+		// are final, and the other files' can follow.
+		if w.quick() && w.changePending() {
+			continue
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		w.mu.Lock()
+		if w.dirty {
+			w.mu.Unlock()
+			cancel()
+			continue
+		}
+		w.cancelFull = cancel
+		w.mu.Unlock()
+		st, err := w.analyze(ctx, gen)
+		w.mu.Lock()
+		w.cancelFull = nil
+		w.mu.Unlock()
+		cancel()
+		if err != nil {
+			continue // a change came in: analyse the newer documents
+		}
 		w.publish(st)
 
 		w.mu.Lock()
@@ -196,6 +225,57 @@ func (w *workspace) run() {
 		}
 		w.mu.Unlock()
 	}
+}
+
+// changePending reports whether a change arrived since the current pass began.
+func (w *workspace) changePending() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.dirty || w.stopped
+}
+
+// quick analyses the model of the document changed last, focused on that document, and
+// publishes its diagnostics. It reports whether it did: not when the document's
+// diagnostics are current already, nor for a model of one file (the whole analysis is as
+// quick).
+func (w *workspace) quick() bool {
+	w.mu.Lock()
+	d := w.open[w.focus]
+	prev := w.published[w.focus]
+	w.mu.Unlock()
+	if d == nil || prev != nil && prev.doc == d {
+		return false
+	}
+	groups, opts, code, _ := w.groups()
+	var g *modelResult
+	for _, m := range groups {
+		for _, x := range m.docs {
+			if x == d {
+				g = m
+			}
+		}
+	}
+	if g == nil || len(g.docs) < 2 {
+		return false
+	}
+	st := &analysisState{docs: map[string]*document{}}
+	fs := make([]*dsl.File, len(g.docs))
+	for i, x := range g.docs {
+		fs[i] = x.file()
+		st.docs[x.uri] = x
+	}
+	opts.Code = code[g.root]
+	opts.Focus = d.uri
+	res := analysis.Analyze(fs, opts)
+	w.s.mu.Lock()
+	enc, caps := w.s.encoding, w.s.clientCaps
+	w.s.mu.Unlock()
+	cur := &published{doc: d, findings: res.Findings}
+	w.sendDiagnostics(cur, st, enc, caps)
+	w.mu.Lock()
+	w.published[d.uri] = cur
+	w.mu.Unlock()
+	return true
 }
 
 // load reads every .threat file under root from disk.
@@ -270,8 +350,9 @@ func (w *workspace) rootOfLocked(path string) string {
 	return best
 }
 
-// analyze groups the current documents into models and analyses the ones that changed.
-func (w *workspace) analyze(gen uint64) *analysisState {
+// groups sorts the current documents into models (sorted by key, documents by URI), with
+// the analysis options and code indexes they are analysed with.
+func (w *workspace) groups() ([]*modelResult, analysis.Options, map[string]*codelinks.Index, uint64) {
 	w.mu.Lock()
 	groups := map[string]*modelResult{}
 	add := func(key, root string, d *document) {
@@ -305,27 +386,37 @@ func (w *workspace) analyze(gen uint64) *analysisState {
 	if w.s.opts.Today != "" {
 		opts.Today, _ = time.Parse("2006-01-02", w.s.opts.Today)
 	}
-	cache := w.cache
-	code := w.code
+	code := make(map[string]*codelinks.Index, len(w.code))
+	for root, ix := range w.code {
+		code[root] = ix
+	}
 	codeGen := w.codeGen
 	w.mu.Unlock()
+	out := make([]*modelResult, 0, len(groups))
+	for _, g := range groups {
+		sort.Slice(g.docs, func(i, j int) bool { return g.docs[i].uri < g.docs[j].uri })
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	return out, opts, code, codeGen
+}
 
+// analyze analyses the models whose documents changed since the last run; ctx cancels it.
+func (w *workspace) analyze(ctx context.Context, gen uint64) (*analysisState, error) {
+	groups, opts, code, codeGen := w.groups()
+	w.mu.Lock()
+	cache := w.cache
+	w.mu.Unlock()
 	st := &analysisState{gen: gen, byURI: map[string]*modelResult{}, docs: map[string]*document{}}
 	newCache := map[string]*modelResult{}
-	keys := make([]string, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, g := range groups {
+		k := g.key
 		w.mu.Lock()
 		stopped := w.stopped
 		w.mu.Unlock()
 		if stopped {
 			break // the session ended: do not analyse for nobody
 		}
-		g := groups[k]
-		sort.Slice(g.docs, func(i, j int) bool { return g.docs[i].uri < g.docs[j].uri })
 		mopts := opts
 		mopts.Code = code[g.root]
 		if prev := cache[k]; prev != nil && sameDocs(prev.docs, g.docs) && prev.res != nil && prev.opts == mopts && prev.codeGen == codeGen {
@@ -335,7 +426,11 @@ func (w *workspace) analyze(gen uint64) *analysisState {
 			for i, d := range g.docs {
 				fs[i] = d.file()
 			}
-			g.res = analysis.Analyze(fs, mopts)
+			res, err := analysis.AnalyzeContext(ctx, fs, mopts)
+			if err != nil {
+				return nil, err
+			}
+			g.res = res
 		}
 		g.opts, g.codeGen = mopts, codeGen
 		newCache[k] = g
@@ -348,7 +443,7 @@ func (w *workspace) analyze(gen uint64) *analysisState {
 	w.mu.Lock()
 	w.cache = newCache
 	w.mu.Unlock()
-	return st
+	return st, nil
 }
 
 func sameDocs(a, b []*document) bool {
@@ -400,15 +495,7 @@ func (w *workspace) publish(st *analysisState) {
 			if prev := prevAll[d.uri]; prev != nil && prev.doc == d && findingsEqual(prev.findings, fs) {
 				continue
 			}
-			diags := make([]protocol.Diagnostic, 0, len(fs))
-			for _, f := range fs {
-				diags = append(diags, toDiagnostic(f, d, st, enc, caps))
-			}
-			params := protocol.PublishDiagnosticsParams{URI: protocol.DocumentURI(d.uri), Diagnostics: diags}
-			if d.open {
-				params.Version = uint32(d.version)
-			}
-			w.s.notify("textDocument/publishDiagnostics", params)
+			w.sendDiagnostics(cur, st, enc, caps)
 		}
 	}
 	for uri := range prevAll {
@@ -420,6 +507,20 @@ func (w *workspace) publish(st *analysisState) {
 	w.published = sent
 	w.mu.Unlock()
 	w.s.notify("threatls/status", map[string]int{"openThreats": open, "findings": findings, "models": len(st.models)})
+}
+
+// sendDiagnostics sends a document's findings as its diagnostics.
+func (w *workspace) sendDiagnostics(p *published, st *analysisState, enc encoding, caps clientCaps) {
+	d := p.doc
+	diags := make([]protocol.Diagnostic, 0, len(p.findings))
+	for _, f := range p.findings {
+		diags = append(diags, toDiagnostic(f, d, st, enc, caps))
+	}
+	params := protocol.PublishDiagnosticsParams{URI: protocol.DocumentURI(d.uri), Diagnostics: diags}
+	if d.open {
+		params.Version = uint32(d.version)
+	}
+	w.s.notify("textDocument/publishDiagnostics", params)
 }
 
 // findingsEqual reports whether two lists of findings would publish the same diagnostics
