@@ -520,7 +520,12 @@ func (w *workspace) sendDiagnostics(p *published, st *analysisState, enc encodin
 	if d.open {
 		params.Version = uint32(d.version)
 	}
-	w.s.notify("textDocument/publishDiagnostics", params)
+	raw, err := encodeDiagnostics(params)
+	if err != nil {
+		w.s.log.Warn("cannot encode diagnostics", "uri", d.uri, "err", err)
+		return
+	}
+	w.s.notify("textDocument/publishDiagnostics", raw)
 }
 
 // findingsEqual reports whether two lists of findings would publish the same diagnostics
