@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -135,13 +136,18 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	// One write per finding would be one system call each: buffer the report.
+	out := bufio.NewWriterSize(stdout, 64<<10)
 	switch *format {
 	case "json":
-		err = writeJSON(stdout, results)
+		err = writeJSON(out, results)
 	case "sarif":
-		err = writeSARIF(stdout, results)
+		err = writeSARIF(out, results)
 	default:
-		writeText(stdout, results)
+		writeText(out, results)
+	}
+	if ferr := out.Flush(); err == nil && ferr != nil {
+		err = fmt.Errorf("writing the report: %w", ferr)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "threatls check: %v\n", err)
