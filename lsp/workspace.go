@@ -270,10 +270,9 @@ func (w *workspace) quick() bool {
 	w.s.mu.Lock()
 	enc, caps := w.s.encoding, w.s.clientCaps
 	w.s.mu.Unlock()
-	cur := &published{doc: d, findings: res.Findings}
-	w.sendDiagnostics(cur, st, enc, caps)
+	w.sendDiagnostics(d, res.Findings, st, enc, caps)
 	w.mu.Lock()
-	w.published[d.uri] = cur
+	w.published[d.uri] = &published{doc: d, sum: fingerprint(res.Findings)}
 	w.mu.Unlock()
 	return true
 }
@@ -458,10 +457,30 @@ func sameDocs(a, b []*document) bool {
 	return true
 }
 
-// published is what was last sent for one document.
+// published is what was last sent for one document: the document (nil for a source file)
+// and a fingerprint of its findings, so that unchanged diagnostics are not sent again and
+// the findings need not be kept.
 type published struct {
-	doc      *document
-	findings []analysis.Finding
+	doc *document
+	sum uint64
+}
+
+// byFile splits findings, which Analyze sorts by file, into the runs of each file.
+func byFile(fs []analysis.Finding) map[string][]analysis.Finding {
+	out := map[string][]analysis.Finding{}
+	for i := 0; i < len(fs); {
+		j := i + 1
+		for j < len(fs) && fs[j].File == fs[i].File {
+			j++
+		}
+		if prev := out[fs[i].File]; prev != nil {
+			out[fs[i].File] = append(prev, fs[i:j]...) // not sorted after all: copy
+		} else {
+			out[fs[i].File] = fs[i:j:j]
+		}
+		i = j
+	}
+	return out
 }
 
 // publish sends the diagnostics of every document whose findings or text changed, and
@@ -477,25 +496,22 @@ func (w *workspace) publish(st *analysisState) {
 	sent := make(map[string]*published, len(prevAll))
 	open, findings := 0, 0
 	for _, m := range st.models {
-		byFile := map[string][]analysis.Finding{}
-		for _, f := range m.res.Findings {
-			byFile[f.File] = append(byFile[f.File], f)
-			findings++
-		}
+		files := byFile(m.res.Findings)
+		findings += len(m.res.Findings)
 		for _, t := range m.res.Threats {
 			if t.State == analysis.StateOpen {
 				open++
 			}
 		}
-		w.publishSource(m, byFile, prevAll, sent)
+		w.publishSource(m, files, prevAll, sent)
 		for _, d := range m.docs {
-			fs := byFile[d.uri]
-			cur := &published{doc: d, findings: fs}
+			fs := files[d.uri]
+			cur := &published{doc: d, sum: fingerprint(fs)}
 			sent[d.uri] = cur
-			if prev := prevAll[d.uri]; prev != nil && prev.doc == d && findingsEqual(prev.findings, fs) {
+			if prev := prevAll[d.uri]; prev != nil && prev.doc == d && prev.sum == cur.sum {
 				continue
 			}
-			w.sendDiagnostics(cur, st, enc, caps)
+			w.sendDiagnostics(d, fs, st, enc, caps)
 		}
 	}
 	for uri := range prevAll {
@@ -510,10 +526,9 @@ func (w *workspace) publish(st *analysisState) {
 }
 
 // sendDiagnostics sends a document's findings as its diagnostics.
-func (w *workspace) sendDiagnostics(p *published, st *analysisState, enc encoding, caps clientCaps) {
-	d := p.doc
-	diags := make([]protocol.Diagnostic, 0, len(p.findings))
-	for _, f := range p.findings {
+func (w *workspace) sendDiagnostics(d *document, fs []analysis.Finding, st *analysisState, enc encoding, caps clientCaps) {
+	diags := make([]protocol.Diagnostic, 0, len(fs))
+	for _, f := range fs {
 		diags = append(diags, toDiagnostic(f, d, st, enc, caps))
 	}
 	params := protocol.PublishDiagnosticsParams{URI: protocol.DocumentURI(d.uri), Diagnostics: diags}
@@ -528,24 +543,45 @@ func (w *workspace) sendDiagnostics(p *published, st *analysisState, enc encodin
 	w.s.notify("textDocument/publishDiagnostics", raw)
 }
 
-// findingsEqual reports whether two lists of findings would publish the same diagnostics
-// for an unchanged document.
-func findingsEqual(a, b []analysis.Finding) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		x, y := a[i], b[i]
-		if x.Code != y.Code || x.Level != y.Level || x.Span != y.Span || x.Message != y.Message || x.ThreatID != y.ThreatID || len(x.Related) != len(y.Related) {
-			return false
-		}
-		for k := range x.Related {
-			if x.Related[k] != y.Related[k] {
-				return false
-			}
+// fingerprint hashes (FNV-1a) what the diagnostics of findings show, so that an unchanged
+// document's diagnostics are recognised without keeping its findings.
+func fingerprint(fs []analysis.Finding) uint64 {
+	h := uint64(14695981039346656037)
+	num := func(n int) {
+		for k := 0; k < 8; k++ {
+			h ^= uint64(byte(n >> (8 * k)))
+			h *= 1099511628211
 		}
 	}
-	return true
+	str := func(s string) {
+		num(len(s))
+		for k := 0; k < len(s); k++ {
+			h ^= uint64(s[k])
+			h *= 1099511628211
+		}
+	}
+	num(len(fs))
+	for _, f := range fs {
+		str(f.Code)
+		num(int(f.Level))
+		num(f.Span.Start)
+		num(f.Span.End)
+		str(f.Message)
+		str(f.ThreatID)
+		num(len(f.Related))
+		for _, r := range f.Related {
+			str(r.File)
+			num(r.Span.Start)
+			num(r.Span.End)
+			str(r.Message)
+		}
+		if p := f.Source; p != nil {
+			num(p.Line)
+			num(p.Col)
+			num(p.EndCol)
+		}
+	}
+	return h
 }
 
 // toDiagnostic converts a finding.
@@ -617,9 +653,9 @@ func (w *workspace) publishSource(m *modelResult, byFile map[string][]analysis.F
 			continue
 		}
 		uri := pathToURI(filepath.Join(m.root, filepath.FromSlash(file)))
-		cur := &published{findings: fs}
+		cur := &published{sum: fingerprint(fs)}
 		sent[uri] = cur
-		if prev := prevAll[uri]; prev != nil && prev.doc == nil && findingsEqual(prev.findings, fs) {
+		if prev := prevAll[uri]; prev != nil && prev.doc == nil && prev.sum == cur.sum {
 			continue
 		}
 		diags := make([]protocol.Diagnostic, 0, len(fs))
