@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/threatls/threatls/analysis/taxonomy"
@@ -118,21 +119,14 @@ type Result struct {
 	Findings []Finding
 	Rules    []*Rule
 	byID     map[string]*Threat
+	// on indexes Threats by target id, built on first use by ThreatsOn.
+	onOnce sync.Once
+	on     map[string][]*Threat
 }
 
 // Threat returns the threat with the given id, or nil.
 func (r *Result) Threat(id string) *Threat { return r.byID[id] }
 
-// ThreatsOn returns the threats whose target is the symbol with the given id.
-func (r *Result) ThreatsOn(id string) []*Threat {
-	var out []*Threat
-	for _, t := range r.Threats {
-		if t.Target != nil && t.Target.ID == id {
-			out = append(out, t)
-		}
-	}
-	return out
-}
 
 // Counts returns how many threats are in each state.
 func (r *Result) Counts() map[State]int {

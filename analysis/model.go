@@ -87,6 +87,8 @@ type Model struct {
 	facingIn map[*Symbol]*Symbol
 	// refsByDecl indexes Refs by the declaration holding them.
 	refsByDecl map[*dsl.Decl][]int
+	// lookups indexes the model for editor queries, built on first use.
+	lookups lookups
 }
 
 // Response is an accept, transfer or not_applicable declaration.
@@ -95,33 +97,6 @@ type Response struct {
 	File *dsl.File
 	// ThreatID is the canonical id of the threat it answers.
 	ThreatID string
-}
-
-// SymbolAt returns the symbol declared or referenced at offset off of file, and the span of
-// its name there.
-func (m *Model) SymbolAt(file *dsl.File, off int) (*Symbol, dsl.Span, bool) {
-	for _, r := range m.Refs {
-		if r.File == file && r.Target != nil && r.Span.Contains(off) {
-			return r.Target, r.Span, true
-		}
-	}
-	for _, s := range m.Symbols {
-		if s.File == file && s.Decl.IDSpan().Contains(off) {
-			return s, s.Decl.IDSpan(), true
-		}
-	}
-	return nil, dsl.Span{}, false
-}
-
-// ReferencesTo returns every reference to the symbol with the given id.
-func (m *Model) ReferencesTo(id string) []Reference {
-	var out []Reference
-	for _, r := range m.Refs {
-		if r.Target != nil && r.Target.ID == id {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 // FlowBetween returns the flows from one element id to another.
