@@ -31,6 +31,8 @@ type editor struct {
 	texts  map[string]string
 	status map[string]int
 	signal chan struct{}
+	// published logs every publishDiagnostics per URI, in arrival order.
+	published map[string][]protocol.PublishDiagnosticsParams
 }
 
 type editorConfig struct {
@@ -44,7 +46,8 @@ func newEditor(t testing.TB, root string, cfg editorConfig) *editor {
 	t.Helper()
 	serverSide, clientSide := net.Pipe()
 	e := &editor{t: t, root: root, done: make(chan int, 1), diags: map[string][]protocol.Diagnostic{}, vers: map[string]int32{},
-		texts: map[string]string{}, status: map[string]int{}, signal: make(chan struct{}, 1)}
+		texts: map[string]string{}, status: map[string]int{}, signal: make(chan struct{}, 1),
+		published: map[string][]protocol.PublishDiagnosticsParams{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		e.done <- lsp.Serve(ctx, serverSide, lsp.Options{Version: "test", Today: "2026-11-27"})
@@ -101,6 +104,7 @@ func (e *editor) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 		}
 		e.mu.Lock()
 		e.diags[string(p.URI)] = p.Diagnostics
+		e.published[string(p.URI)] = append(e.published[string(p.URI)], p)
 		e.mu.Unlock()
 		e.poke()
 	case "threatls/status":

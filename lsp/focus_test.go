@@ -1,0 +1,75 @@
+package lsp_test
+
+import (
+	"testing"
+	"time"
+
+	"go.lsp.dev/protocol"
+)
+
+// TestKeystrokeAnswersEditedFileFirst: after an edit, the edited file's diagnostics come
+// once, from the focused analysis, and are final; the other files' follow from the whole
+// analysis when the edit changes them.
+func TestKeystrokeAnswersEditedFileFirst(t *testing.T) {
+	root := writeModel(t, map[string]string{
+		"system.threat": `boundary internet "Internet" { trust untrusted }
+boundary dmz "DMZ" { trust low }
+data card "Card" { classification restricted }
+actor customer "Customer" { in internet; human }
+service api "API" {
+  in dmz
+  handles card
+  validates_input
+}
+flow customer -> api "Checkout" {
+  protocol https
+  carries card
+  encrypted
+  authenticated session
+  authorized
+}
+threat fraud "Card fraud" {
+  on api
+  stride spoofing
+  likelihood high
+  impact high
+}
+`,
+		"answers.threat": `mitigation checks "Fraud checks" {
+  mitigates fraud
+  status implemented
+}
+`,
+	})
+	e := newEditor(t, root, editorConfig{})
+	system := e.uri("system.threat")
+	answers := e.open("answers.threat", "")
+	e.awaitDiags(system, "fraud mitigated", not(hasDiag("open-threat", "`fraud`")))
+	e.awaitDiags(answers, "first diagnostics", func([]protocol.Diagnostic) bool { return true })
+
+	// Deleting the mitigation's target opens the threat declared in the other file.
+	e.replace(answers, "mitigates fraud", "mitigates frau")
+	e.awaitDiags(answers, "unknown threat", hasDiag("unknown-ref", "did you mean `fraud`"))
+	e.awaitDiags(system, "fraud open", hasDiag("open-threat", "`fraud`"))
+	e.replace(answers, "mitigates frau", "mitigates fraud")
+	e.awaitDiags(system, "fraud mitigated again", not(hasDiag("open-threat", "`fraud`")))
+	e.awaitDiags(answers, "known threat", not(hasDiag("unknown-ref", "")))
+
+	// Let any later publication arrive, then check the edited file's log: one publication
+	// per version, never a different one later.
+	time.Sleep(200 * time.Millisecond)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	perVersion := map[uint32]int{}
+	for _, p := range e.published[answers] {
+		perVersion[p.Version]++
+	}
+	for v, n := range perVersion {
+		if n != 1 {
+			t.Errorf("version %d of answers.threat was published %d times, want once", v, n)
+		}
+	}
+	if len(perVersion) != 3 {
+		t.Errorf("published versions %v, want the opened one and two edits", perVersion)
+	}
+}
