@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -112,8 +111,8 @@ func (l *Link) fail(code, format string, args ...any) Link {
 }
 
 var (
-	urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
-	lineRange = regexp.MustCompile(`^[0-9]+-[0-9]+$`)
+	urlScheme = lazyRegexp(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+	lineRange = lazyRegexp(`^[0-9]+-[0-9]+$`)
 )
 
 // Resolve checks a `code` or `evidence` reference: `path` (a file or folder), a glob

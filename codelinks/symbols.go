@@ -1,7 +1,6 @@
 package codelinks
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -29,11 +28,11 @@ func (s symbol) qualified() string {
 // declaration split oddly across lines may be missed.
 
 var (
-	goFunc   = regexp.MustCompile(`^func\s+(\w+)`)
-	goMethod = regexp.MustCompile(`^func\s*\(\s*(?:\w+\s+)?\*?\s*(\w+)\s*(?:\[[^\]]*\])?\s*\)\s*(\w+)`)
-	goDecl   = regexp.MustCompile(`^(?:type|var|const)\s+(\w+)`)
-	goGroup  = regexp.MustCompile(`^(?:type|var|const)\s*\($`)
-	goMember = regexp.MustCompile(`^(?:\t| {4})([A-Za-z_]\w*)`)
+	goFunc   = lazyRegexp(`^func\s+(\w+)`)
+	goMethod = lazyRegexp(`^func\s*\(\s*(?:\w+\s+)?\*?\s*(\w+)\s*(?:\[[^\]]*\])?\s*\)\s*(\w+)`)
+	goDecl   = lazyRegexp(`^(?:type|var|const)\s+(\w+)`)
+	goGroup  = lazyRegexp(`^(?:type|var|const)\s*\($`)
+	goMember = lazyRegexp(`^(?:\t| {4})([A-Za-z_]\w*)`)
 )
 
 func goSymbols(lines []string) []symbol {
@@ -63,9 +62,9 @@ func goSymbols(lines []string) []symbol {
 }
 
 var (
-	pyDef    = regexp.MustCompile(`^(\s*)(?:async\s+)?def\s+(\w+)`)
-	pyClass  = regexp.MustCompile(`^(\s*)class\s+(\w+)`)
-	pyAssign = regexp.MustCompile(`^([A-Za-z_]\w*)\s*(?::[^=]*)?=(?:[^=]|$)`)
+	pyDef    = lazyRegexp(`^(\s*)(?:async\s+)?def\s+(\w+)`)
+	pyClass  = lazyRegexp(`^(\s*)class\s+(\w+)`)
+	pyAssign = lazyRegexp(`^([A-Za-z_]\w*)\s*(?::[^=]*)?=(?:[^=]|$)`)
 )
 
 func pythonSymbols(lines []string) []symbol {
@@ -84,8 +83,8 @@ func pythonSymbols(lines []string) []symbol {
 }
 
 var (
-	rbDef   = regexp.MustCompile(`^(\s*)def\s+(?:self\.)?(\w+[?!=]?)`)
-	rbClass = regexp.MustCompile(`^(\s*)(?:class|module)\s+(?:\w+::)*(\w+)`)
+	rbDef   = lazyRegexp(`^(\s*)def\s+(?:self\.)?(\w+[?!=]?)`)
+	rbClass = lazyRegexp(`^(\s*)(?:class|module)\s+(?:\w+::)*(\w+)`)
 )
 
 func rubySymbols(lines []string) []symbol {
@@ -138,10 +137,10 @@ func indentSymbols(lines []string, decl func(string) (indent int, name string, c
 // `fn` or `function`), and declarations recognised only directly inside a container or at
 // the top level (methods and fields written without a keyword).
 type braceLang struct {
-	containers []*regexp.Regexp
-	keyword    []*regexp.Regexp
-	member     []*regexp.Regexp
-	top        []*regexp.Regexp
+	containers []*lazyRE
+	keyword    []*lazyRE
+	member     []*lazyRE
+	top        []*lazyRE
 }
 
 var controlWords = map[string]bool{
@@ -257,10 +256,10 @@ func splitQualified(s string) (string, string) {
 	return "", s
 }
 
-func res(patterns ...string) []*regexp.Regexp {
-	out := make([]*regexp.Regexp, len(patterns))
+func res(patterns ...string) []*lazyRE {
+	out := make([]*lazyRE, len(patterns))
 	for i, p := range patterns {
-		out[i] = regexp.MustCompile(p)
+		out[i] = lazyRegexp(p)
 	}
 	return out
 }
@@ -350,16 +349,16 @@ var phpLang = &braceLang{
 func phpSymbols(lines []string) []symbol { return phpLang.find(lines) }
 
 var (
-	shFunc  = regexp.MustCompile(`^\s*(?:function\s+)?([A-Za-z_][\w-]*)\s*\(\)`)
-	shFunc2 = regexp.MustCompile(`^\s*function\s+([A-Za-z_][\w-]*)`)
-	sqlDecl = regexp.MustCompile(`(?i)^\s*create\s+(?:or\s+replace\s+)?(?:(?:temp|temporary|unique|materialized)\s+)*(?:table|view|function|procedure|index|trigger|type|sequence|schema)\s+(?:if\s+not\s+exists\s+)?([\w."]+)`)
-	luaFunc = regexp.MustCompile(`^\s*(?:local\s+)?function\s+([\w.:]+)\s*\(`)
-	luaVar  = regexp.MustCompile(`^\s*(?:local\s+)?([\w.]+)\s*=\s*function\b`)
-	hsDecl  = regexp.MustCompile(`^(?:data|newtype|type|class)\s+(?:\([^)]*\)\s*=>\s*)?([A-Z]\w*)`)
-	hsSig   = regexp.MustCompile(`^([a-z_]\w*'*)\s*::`)
+	shFunc  = lazyRegexp(`^\s*(?:function\s+)?([A-Za-z_][\w-]*)\s*\(\)`)
+	shFunc2 = lazyRegexp(`^\s*function\s+([A-Za-z_][\w-]*)`)
+	sqlDecl = lazyRegexp(`(?i)^\s*create\s+(?:or\s+replace\s+)?(?:(?:temp|temporary|unique|materialized)\s+)*(?:table|view|function|procedure|index|trigger|type|sequence|schema)\s+(?:if\s+not\s+exists\s+)?([\w."]+)`)
+	luaFunc = lazyRegexp(`^\s*(?:local\s+)?function\s+([\w.:]+)\s*\(`)
+	luaVar  = lazyRegexp(`^\s*(?:local\s+)?([\w.]+)\s*=\s*function\b`)
+	hsDecl  = lazyRegexp(`^(?:data|newtype|type|class)\s+(?:\([^)]*\)\s*=>\s*)?([A-Z]\w*)`)
+	hsSig   = lazyRegexp(`^([a-z_]\w*'*)\s*::`)
 )
 
-func lineSymbols(lines []string, res ...*regexp.Regexp) []symbol {
+func lineSymbols(lines []string, res ...*lazyRE) []symbol {
 	var out []symbol
 	for i, l := range lines {
 		for _, re := range res {
