@@ -203,7 +203,7 @@ func (w *workspace) run() {
 		}
 		w.cancelFull = cancel
 		w.mu.Unlock()
-		st, err := w.analyze(ctx, gen)
+		st, err := w.analyzeUnlessChanged(ctx, gen)
 		w.mu.Lock()
 		w.cancelFull = nil
 		w.mu.Unlock()
@@ -224,6 +224,28 @@ func (w *workspace) run() {
 			return
 		}
 		w.mu.Unlock()
+	}
+}
+
+// analyzeUnlessChanged runs analyze, but returns as soon as ctx is cancelled (by a change)
+// without waiting for the analysis to notice: a stale analysis of a large model may be in
+// a step it cannot leave at once, and the change must be answered now. The stale one stops
+// at its next check and publishes nothing.
+func (w *workspace) analyzeUnlessChanged(ctx context.Context, gen uint64) (*analysisState, error) {
+	type outcome struct {
+		st  *analysisState
+		err error
+	}
+	out := make(chan outcome, 1)
+	go func() {
+		st, err := w.analyze(ctx, gen)
+		out <- outcome{st, err}
+	}()
+	select {
+	case o := <-out:
+		return o.st, o.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 }
 
@@ -440,8 +462,11 @@ func (w *workspace) analyze(ctx context.Context, gen uint64) (*analysisState, er
 		}
 	}
 	w.mu.Lock()
+	defer w.mu.Unlock()
+	if ctx.Err() != nil {
+		return nil, ctx.Err() // abandoned: a newer analysis owns the cache
+	}
 	w.cache = newCache
-	w.mu.Unlock()
 	return st, nil
 }
 

@@ -56,10 +56,12 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		logOut = f
 	}
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: lv}))
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// A soft limit: the collector works harder as the heap nears it, keeping the
-		// editor's memory use low on large models. GOMEMLIMIT overrides it.
-		debug.SetMemoryLimit(192 << 20)
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		// The server lives long and holds the model: collect when the heap has grown by half
+		// (not doubled), so the editor's memory stays near what the model needs. A fixed
+		// limit instead made the collector run without pause on models larger than it.
+		// GOGC and GOMEMLIMIT override this.
+		debug.SetGCPercent(50)
 	}
 	return lsp.Serve(ctx, stdio{stdin, stdout}, lsp.Options{Log: log, Version: version})
 }
