@@ -127,7 +127,6 @@ type Result struct {
 // Threat returns the threat with the given id, or nil.
 func (r *Result) Threat(id string) *Threat { return r.byID[id] }
 
-
 // Counts returns how many threats are in each state.
 func (r *Result) Counts() map[State]int {
 	c := map[State]int{}
@@ -265,6 +264,25 @@ func (a *analyzer) focusOn(file string) {
 			answer(r.Decl.Target)
 		}
 	}
+}
+
+// stateShows reports whether a threat's state shows in the focused file: in its own finding,
+// or in findings about its mitigations and responses (missing evidence, overdue, expired).
+func (a *analyzer) stateShows(t *Threat) bool {
+	if t.Symbol != nil && a.inFocus(t.Symbol.File) || t.Symbol == nil && t.Target != nil && a.inFocus(t.Target.File) {
+		return true
+	}
+	for _, m := range t.Mitigations {
+		if a.inFocus(m.File) {
+			return true
+		}
+	}
+	for _, r := range t.Responses {
+		if a.inFocus(r.File) {
+			return true
+		}
+	}
+	return false
 }
 
 // inFile returns the findings located in one model file.
@@ -580,6 +598,9 @@ func (a *analyzer) respond() {
 		if len(t.Mitigations)+len(t.Responses) > 0 {
 			a.consider(t.Target, t.Stride...)
 		}
+		if a.focus != "" && !a.stateShows(t) {
+			continue
+		}
 		a.state(t)
 	}
 	for _, ans := range answers {
@@ -595,7 +616,8 @@ func (a *analyzer) state(t *Threat) {
 	var planned, done []string
 	for _, m := range t.Mitigations {
 		status := word(m.Decl, "status")
-		if why, gone := a.code.missing[m.ID]; gone && len(a.code.annotated[t.ID]) == 0 {
+		if a.code.missing[m.ID] && len(a.code.annotated[t.ID]) == 0 {
+			why := a.missingWhy(m)
 			// Deleted code must not leave a phantom control behind.
 			planned = append(planned, fmt.Sprintf("`%s` (%s, but its evidence is missing)", m.ID, status))
 			if a.evidenceReported == nil {

@@ -21,52 +21,36 @@ type SourcePos struct {
 // mitigation, whether its evidence still exists.
 type codeLinks struct {
 	ix *codelinks.Index
-	// missing[mitigation id] explains why an implemented mitigation lost its evidence.
-	missing map[string]string
+	// missing[mitigation id] is set when an implemented mitigation lost its evidence, and
+	// why[mitigation id] says how, once worked out (missingWhy).
+	missing map[string]bool
+	why     map[string]string
 	// annotated[threat id] lists the annotations that mitigate it.
 	annotated map[string][]codelinks.Annotation
 }
 
 func (a *analyzer) checkCode() {
 	ix := a.opts.Code
-	a.code = &codeLinks{ix: ix, missing: map[string]string{}, annotated: map[string][]codelinks.Annotation{}}
+	a.code = &codeLinks{ix: ix, missing: map[string]bool{}, why: map[string]string{}, annotated: map[string][]codelinks.Annotation{}}
 	if ix == nil {
 		return
 	}
-	check := func(s *Symbol, attr string) (declared, resolved int, problems []string) {
-		for _, at := range s.Decl.Attrs {
-			if at.Key.Name != attr {
-				continue
-			}
-			for _, v := range at.Values {
-				if v.Kind != dsl.ValueString {
-					continue
-				}
-				declared++
-				l := ix.Resolve(v.Text)
-				if l.OK {
-					resolved++
-					continue
-				}
-				level := dsl.SeverityWarning
-				if l.Code == "link-outside-root" {
-					level = dsl.SeverityError
-				}
-				msg := l.Message(attr)
-				problems = append(problems, msg)
-				a.add(Finding{Code: l.Code, Level: level, File: s.File.Name, Span: v.Span, Message: msg})
-			}
-		}
-		return
-	}
 	for _, s := range a.m.Elements {
-		check(s, "code")
+		if a.inFocus(s.File) {
+			a.checkLinks(s, "code", true)
+		}
 	}
 	for _, s := range a.m.Mitigations {
-		declared, resolved, problems := check(s, "evidence")
+		// Outside the focus only whether the evidence exists matters (the states of the
+		// focused file's threats); the messages are worked out if a state needs them.
+		detail := a.inFocus(s.File)
+		declared, resolved, problems := a.checkLinks(s, "evidence", detail)
 		status := word(s.Decl, "status")
 		if declared > 0 && resolved == 0 && (status == "implemented" || status == "verified") {
-			a.code.missing[s.ID] = strings.Join(problems, "; ")
+			a.code.missing[s.ID] = true
+			if detail {
+				a.code.why[s.ID] = strings.Join(problems, "; ")
+			}
 		}
 	}
 	// Annotations in the code: unknown ids and malformed ones are reported where they are.
@@ -104,6 +88,66 @@ func (a *analyzer) checkCode() {
 		a.add(Finding{Code: p.Code, Level: dsl.SeverityWarning, File: p.File, Message: p.Message,
 			Source: &SourcePos{Line: p.Line, Col: p.Col16, EndCol: p.EndCol16}})
 	}
+}
+
+// checkLinks resolves the links of one attribute of a declaration. With detail, each link
+// that does not resolve is reported as a finding and explained in problems; without, the
+// links are only counted.
+func (a *analyzer) checkLinks(s *Symbol, attr string, detail bool) (declared, resolved int, problems []string) {
+	ix := a.code.ix
+	for _, at := range s.Decl.Attrs {
+		if at.Key.Name != attr {
+			continue
+		}
+		for _, v := range at.Values {
+			if v.Kind != dsl.ValueString {
+				continue
+			}
+			declared++
+			if !detail {
+				if ix.Found(v.Text) {
+					resolved++
+				}
+				continue
+			}
+			l := ix.Resolve(v.Text)
+			if l.OK {
+				resolved++
+				continue
+			}
+			level := dsl.SeverityWarning
+			if l.Code == "link-outside-root" {
+				level = dsl.SeverityError
+			}
+			msg := l.Message(attr)
+			problems = append(problems, msg)
+			a.add(Finding{Code: l.Code, Level: level, File: s.File.Name, Span: v.Span, Message: msg})
+		}
+	}
+	return declared, resolved, problems
+}
+
+// missingWhy says why a mitigation's evidence is missing: the problems of its links.
+func (a *analyzer) missingWhy(m *Symbol) string {
+	if why, ok := a.code.why[m.ID]; ok {
+		return why
+	}
+	var problems []string
+	for _, at := range m.Decl.Attrs {
+		if at.Key.Name != "evidence" {
+			continue
+		}
+		for _, v := range at.Values {
+			if v.Kind == dsl.ValueString {
+				if l := a.code.ix.Resolve(v.Text); !l.OK {
+					problems = append(problems, l.Message("evidence"))
+				}
+			}
+		}
+	}
+	why := strings.Join(problems, "; ")
+	a.code.why[m.ID] = why
+	return why
 }
 
 // parseThreatID canonicalises a threat id written in an annotation.

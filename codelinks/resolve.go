@@ -121,7 +121,13 @@ var (
 // without opening anything: absolute paths, `..` leaving the root and symbolic links
 // leading out of it are refused. Then the target must exist, the line must be in the file,
 // the symbol must be declared in it. http(s) URLs are accepted unchecked (Form URL).
-func (ix *Index) Resolve(ref string) Link {
+func (ix *Index) Resolve(ref string) Link { return ix.resolve(ref, true) }
+
+// Found reports whether a reference resolves, as Resolve would say, without working out a
+// suggestion for a missing path (which compares it with every file).
+func (ix *Index) Found(ref string) bool { return ix.resolve(ref, false).OK }
+
+func (ix *Index) resolve(ref string, suggest bool) Link {
 	l := Link{Ref: ref, Form: FormPath, realRoot: ix.realRoot}
 	s := strings.TrimSpace(ref)
 	if s == "" {
@@ -172,7 +178,7 @@ func (ix *Index) Resolve(ref string) Link {
 	}
 	realRel, fi, code, problem := ix.confine(clean)
 	if problem != "" {
-		if strings.HasPrefix(problem, "no such") {
+		if suggest && strings.HasPrefix(problem, "no such") {
 			problem += ix.suggestFile(clean)
 		}
 		return l.fail(code, "%s", problem)
