@@ -95,7 +95,17 @@ func (l *sliceLexer) Next() (lexer.Token, error) {
 // TokBadComment tokens, for the parser to report. Whitespace other than line breaks is
 // dropped; comments are kept. The last token is TokEOF.
 func Lex(src string) []lexer.Token {
-	toks := make([]lexer.Token, 0, len(src)/3+4)
+	// Two passes: the first counts the tokens, so that the slice is allocated once with
+	// the exact length. Tokens are 64 bytes and the slice is kept by the File; growing it
+	// (or over-estimating it) costs more than scanning the text twice.
+	n, _ := lex(src, nil, true)
+	_, toks := lex(src, make([]lexer.Token, 0, n), false)
+	return toks
+}
+
+// lex scans src. With counting set it only counts the tokens; else it appends them to toks.
+func lex(src string, toks []lexer.Token, counting bool) (int, []lexer.Token) {
+	count := 0
 	line, lineStart := 1, 0
 	// Columns count characters (runes) from the line start, as LineIndex.Position does. They
 	// are computed incrementally from the last token on the line so long lines stay linear.
@@ -109,6 +119,10 @@ func Lex(src string) []lexer.Token {
 		return colN
 	}
 	emit := func(t lexer.TokenType, start, end int) {
+		if counting {
+			count++
+			return
+		}
 		toks = append(toks, lexer.Token{Type: t, Value: src[start:end], Pos: lexer.Position{Offset: start, Line: line, Column: col(start)}})
 	}
 	// isBreak reports whether src[i] ends a line: "\n", or "\r" not followed by "\n" (a lone
@@ -133,7 +147,10 @@ func Lex(src string) []lexer.Token {
 			i++
 		case c == '\n' || c == '\r':
 			start := i
-			startLine, startCol := line, col(i)
+			startLine, startCol := line, 0
+			if !counting {
+				startCol = col(i)
+			}
 			for i < n && (src[i] == '\n' || src[i] == '\r' || src[i] == ' ' || src[i] == '\t') {
 				if isBreak(i) {
 					line++
@@ -145,6 +162,10 @@ func Lex(src string) []lexer.Token {
 			end := i
 			for end > start && (src[end-1] == ' ' || src[end-1] == '\t') {
 				end--
+			}
+			if counting {
+				count++
+				continue
 			}
 			toks = append(toks, lexer.Token{Type: TokNewline, Value: src[start:end], Pos: lexer.Position{Offset: start, Line: startLine, Column: startCol}})
 		case c == '/' && i+1 < n && src[i+1] == '/':
@@ -260,8 +281,11 @@ func Lex(src string) []lexer.Token {
 			i += size
 		}
 	}
+	if counting {
+		return count + 1, nil
+	}
 	toks = append(toks, lexer.Token{Type: TokEOF, Pos: lexer.Position{Offset: n, Line: line, Column: col(n)}})
-	return toks
+	return len(toks), toks
 }
 
 func indexFrom(s, sub string, from int) int {

@@ -77,6 +77,18 @@ func tokSpan(t lexer.Token) Span { return Span{t.Pos.Offset, t.Pos.Offset + len(
 
 // prepareTokens reports lexical errors and builds the token list the parser sees.
 func (st *parseState) prepareTokens() {
+	clean := true
+	for i := range st.f.Tokens {
+		if t := st.f.Tokens[i].Type; t == TokInvalid || t == TokBadString || t == TokBadComment {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		// Nothing to report or fix: the parser reads the file's tokens (it never writes them).
+		st.toks = st.f.Tokens
+		return
+	}
 	st.toks = make([]lexer.Token, 0, len(st.f.Tokens))
 	for _, t := range st.f.Tokens {
 		switch t.Type {
@@ -522,8 +534,7 @@ func (st *parseState) piece(start, end int, keepNewlines bool) *lexer.PeekingLex
 	}
 	eof := st.toks[end]
 	toks = append(toks, lexer.Token{Type: TokEOF, Pos: eof.Pos})
-	pl, _ := lexer.Upgrade(&sliceLexer{toks: toks}, TokComment, TokBadComment)
-	return pl
+	return newPeekingLexer(toks)
 }
 
 // lexerAt returns the file's participle lexer positioned at token index i. One lexer serves
@@ -531,7 +542,7 @@ func (st *parseState) piece(start, end int, keepNewlines bool) *lexer.PeekingLex
 // (after a failed parse that read past i, it is rebuilt).
 func (st *parseState) lexerAt(i int) *lexer.PeekingLexer {
 	if st.shared == nil || int(st.shared.MakeCheckpoint().RawCursor()) > i {
-		st.shared, _ = lexer.Upgrade(&sliceLexer{toks: st.toks}, TokComment, TokBadComment)
+		st.shared = newPeekingLexer(st.toks)
 	}
 	st.shared.FastForward(lexer.RawCursor(i - 1))
 	return st.shared
