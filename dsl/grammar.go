@@ -9,63 +9,74 @@ import (
 // schema check, not the parser, explains what a kind accepts. Positions are absolute: the
 // lexer fills byte offsets for the whole file and pieces are replayed with them.
 
-type gIdent struct {
-	Pos  lexer.Position
-	Name string `parser:"@Ident"`
-}
+// The hand-written productions below (gHeader, gLines, gStmt, gOpen, gClose) read tokens
+// into plain values rather than trees of pointers: they are the bulk of every model, and
+// allocating one node per identifier and value cost more than parsing them.
 
+// gKeyword is a declaration's keyword.
 type gKeyword struct {
 	Pos  lexer.Position
-	Name string `parser:"@Keyword"`
+	Name string
 }
 
-type gOpen struct {
-	Pos lexer.Position
-	V   string `parser:"@'{'"`
+// tIdent is an identifier and its offset. The zero value (no name) is no identifier.
+type tIdent struct {
+	Off  int
+	Name string
 }
 
-type gClose struct {
-	Pos lexer.Position
-	V   string `parser:"@'}'"`
+// tRef is `a`, `a -> b`, `rule@a` or `rule@a -> b`; a zero Head is no reference.
+type tRef struct {
+	Head, At, To tIdent
+	Arrow        string
 }
 
-// gRef is `a`, `a -> b`, `rule@a` or `rule@a -> b`.
-type gRef struct {
-	Head  *gIdent `parser:"@@"`
-	At    *gIdent `parser:"( '@' @@ )?"`
-	Arrow string  `parser:"( @( '->' | '<->' )"`
-	To    *gIdent `parser:"  @@ )?"`
-}
-
-type gValue struct {
-	Pos  lexer.Position
-	Str  *string `parser:"  @( String | RawString )"`
-	Date *string `parser:"| @Date"`
-	Num  *string `parser:"| @Number"`
-	Ref  *gRef   `parser:"| @@"`
+// tValue is one value; Kind 0 is no value.
+type tValue struct {
+	Kind ValueKind
+	Off  int
+	Text string // the token's text (a string's with its quotes)
+	Ref  tRef   // for ValueRef
 }
 
 // gStmt is `KEY [VALUE {, VALUE}]`. It parses itself (participle's Parseable): statements
 // are the bulk of every model and the hot path of parsing, and a hand-written loop over the
 // same tokens is an order of magnitude cheaper than the reflective grammar for them.
 type gStmt struct {
-	Key    *gIdent
-	Values []*gValue
+	Key    tIdent
+	Values []tValue
 }
 
 // Parse implements participle.Parseable.
 func (s *gStmt) Parse(lex *lexer.PeekingLexer) error {
+	return s.parse(lex, nil)
+}
+
+// parse reads the statement. Its values are appended to *buf when buf is not nil (one
+// buffer serves a run of statements), and s.Values is their part of it.
+func (s *gStmt) parse(lex *lexer.PeekingLexer, buf *[]tValue) error {
 	t := lex.Peek()
 	if t.Type != TokIdent {
 		return participle.NextMatch
 	}
 	lex.Next()
-	s.Key = &gIdent{Pos: t.Pos, Name: t.Value}
-	v, err := parseValue(lex)
-	if err != nil || v == nil {
+	s.Key = tIdent{Off: t.Pos.Offset, Name: t.Value}
+	var vals []tValue
+	if buf != nil {
+		vals = *buf
+	}
+	start := len(vals)
+	defer func() {
+		s.Values = vals[start:len(vals):len(vals)]
+		if buf != nil {
+			*buf = vals
+		}
+	}()
+	var v tValue
+	if err := parseValue(lex, &v); err != nil || v.Kind == 0 {
 		return err
 	}
-	s.Values = append(s.Values, v)
+	vals = append(vals, v)
 	for {
 		t := lex.Peek()
 		if t.Type != TokPunct || t.Value != "," {
@@ -75,71 +86,72 @@ func (s *gStmt) Parse(lex *lexer.PeekingLexer) error {
 		if t := lex.Peek(); t.Type == TokNewline {
 			lex.Next()
 		}
-		v, err := parseValue(lex)
-		if err != nil {
+		var v tValue
+		if err := parseValue(lex, &v); err != nil {
 			return err
 		}
-		if v == nil {
+		if v.Kind == 0 {
 			t := lex.Peek()
 			return participle.Errorf(t.Pos, "unexpected %s after `,` (expected a value)", describe(*t))
 		}
-		s.Values = append(s.Values, v)
+		vals = append(vals, v)
 	}
 }
 
-// parseValue reads one value, or returns nil when the next token starts none.
-func parseValue(lex *lexer.PeekingLexer) (*gValue, error) {
+// parseValue reads one value into v, or leaves v zero when the next token starts none.
+func parseValue(lex *lexer.PeekingLexer, v *tValue) error {
 	t := lex.Peek()
-	v := &gValue{Pos: t.Pos}
 	switch t.Type {
 	case TokString, TokRawString:
-		lex.Next()
-		val := t.Value
-		v.Str = &val
+		v.Kind = ValueString
 	case TokDate:
-		lex.Next()
-		val := t.Value
-		v.Date = &val
+		v.Kind = ValueDate
 	case TokNumber:
-		lex.Next()
-		val := t.Value
-		v.Num = &val
+		v.Kind = ValueNumber
 	case TokIdent, TokKeyword: // a keyword is a plain word in value position: `kind service`
 		lex.Next()
-		r := &gRef{Head: &gIdent{Pos: t.Pos, Name: t.Value}}
+		r := tRef{Head: tIdent{Off: t.Pos.Offset, Name: t.Value}}
 		if p := lex.Peek(); p.Type == TokPunct && p.Value == "@" {
 			lex.Next()
 			id := lex.Peek()
 			if id.Type != TokIdent {
-				return nil, participle.Errorf(id.Pos, "unexpected %s after `@` (expected the threatened element or flow)", describe(*id))
+				return participle.Errorf(id.Pos, "unexpected %s after `@` (expected the threatened element or flow)", describe(*id))
 			}
 			lex.Next()
-			r.At = &gIdent{Pos: id.Pos, Name: id.Value}
+			r.At = tIdent{Off: id.Pos.Offset, Name: id.Value}
 		}
 		if p := lex.Peek(); p.Type == TokPunct && (p.Value == "->" || p.Value == "<->") {
 			lex.Next()
 			id := lex.Peek()
 			if id.Type != TokIdent {
-				return nil, participle.Errorf(id.Pos, "unexpected %s after `%s` (expected the flow's target)", describe(*id), p.Value)
+				return participle.Errorf(id.Pos, "unexpected %s after `%s` (expected the flow's target)", describe(*id), p.Value)
 			}
 			lex.Next()
 			r.Arrow = p.Value
-			r.To = &gIdent{Pos: id.Pos, Name: id.Value}
+			r.To = tIdent{Off: id.Pos.Offset, Name: id.Value}
 		}
-		v.Ref = r
+		*v = tValue{Kind: ValueRef, Off: t.Pos.Offset, Text: t.Value, Ref: r}
+		return nil
 	default:
-		return nil, nil
+		return nil
 	}
-	return v, nil
+	lex.Next()
+	v.Off, v.Text = t.Pos.Offset, t.Value
+	return nil
 }
 
 // gHeader is `KIND [ref] [: ref] ["Title"]`; which parts a kind needs is checked after. It
-// parses itself, like gStmt, for speed.
+// parses itself, like gStmt, for speed. participle allocates a gHeader for every attempt at
+// a nested declaration, so it stays small: the parts are allocated once it matched.
 type gHeader struct {
-	Kind   *gKeyword
-	First  *gRef
-	Second *gRef
-	Title  *gValue
+	Kind  *gKeyword
+	Parts *gHeaderParts // nil when the header is the keyword alone
+}
+
+type gHeaderParts struct {
+	First  tRef
+	Second tRef
+	Title  tValue
 }
 
 // Parse implements participle.Parseable.
@@ -150,35 +162,80 @@ func (h *gHeader) Parse(lex *lexer.PeekingLexer) error {
 	}
 	lex.Next()
 	h.Kind = &gKeyword{Pos: t.Pos, Name: t.Value}
+	var parts gHeaderParts
+	defer func() {
+		if parts != (gHeaderParts{}) {
+			h.Parts = &parts
+		}
+	}()
 	if lex.Peek().Type == TokIdent {
-		v, err := parseValue(lex)
-		if err != nil {
+		var v tValue
+		if err := parseValue(lex, &v); err != nil {
 			return err
 		}
-		h.First = v.Ref
+		parts.First = v.Ref
 	}
 	if p := lex.Peek(); p.Type == TokPunct && p.Value == ":" {
 		lex.Next()
-		v, err := parseValue(lex)
-		if err != nil {
+		var v tValue
+		if err := parseValue(lex, &v); err != nil {
 			return err
 		}
-		if v == nil || v.Ref == nil {
+		if v.Kind != ValueRef {
 			n := lex.Peek()
 			return participle.Errorf(n.Pos, "unexpected %s after `:` (expected the flow's source)", describe(*n))
 		}
-		h.Second = v.Ref
+		parts.Second = v.Ref
 	}
-	v, err := parseValue(lex)
-	if err != nil {
+	var v tValue
+	if err := parseValue(lex, &v); err != nil {
 		return err
 	}
-	h.Title = v
+	parts.Title = v
+	return nil
+}
+
+// gOpen is the `{` opening a body, on the header's line or the next. It parses itself.
+type gOpen struct {
+	Pos lexer.Position
+}
+
+// Parse implements participle.Parseable.
+func (o *gOpen) Parse(lex *lexer.PeekingLexer) error {
+	t := lex.Peek()
+	if t.Type == TokNewline {
+		lex.Next()
+		t = lex.Peek()
+		if t.Type != TokPunct || t.Value != "{" {
+			return participle.Errorf(t.Pos, "unexpected %s (expected `{`)", describe(*t))
+		}
+	}
+	if t.Type != TokPunct || t.Value != "{" {
+		return participle.NextMatch
+	}
+	lex.Next()
+	o.Pos = t.Pos
+	return nil
+}
+
+// gClose is the `}` closing a body. It parses itself.
+type gClose struct {
+	Pos lexer.Position
+}
+
+// Parse implements participle.Parseable.
+func (c *gClose) Parse(lex *lexer.PeekingLexer) error {
+	t := lex.Peek()
+	if t.Type != TokPunct || t.Value != "}" {
+		return participle.NextMatch
+	}
+	lex.Next()
+	c.Pos = t.Pos
 	return nil
 }
 
 type gDecl struct {
-	Header *gHeader `parser:"@@ NL?"`
+	Header *gHeader `parser:"@@"`
 	LBrace *gOpen   `parser:"@@"`
 	Items  []*gItem `parser:"@@*"`
 	RBrace *gClose  `parser:"@@"`
@@ -194,12 +251,13 @@ type gItem struct {
 // gLines is a run of statements and separators up to the next nested declaration or the
 // closing brace. It parses itself (participle's Parseable).
 type gLines struct {
-	Stmts []*gStmt
+	Stmts []gStmt
 }
 
 // Parse implements participle.Parseable.
 func (g *gLines) Parse(lex *lexer.PeekingLexer) error {
 	consumed := false
+	var vals []tValue // the values of every statement, in one buffer
 	for {
 		t := lex.Peek()
 		switch {
@@ -207,11 +265,11 @@ func (g *gLines) Parse(lex *lexer.PeekingLexer) error {
 			lex.Next()
 			consumed = true
 		case t.Type == TokIdent:
-			s := &gStmt{}
-			if err := s.Parse(lex); err != nil {
+			g.Stmts = append(g.Stmts, gStmt{})
+			s := &g.Stmts[len(g.Stmts)-1]
+			if err := s.parse(lex, &vals); err != nil {
 				return err
 			}
-			g.Stmts = append(g.Stmts, s)
 			consumed = true
 			// A statement ends at a line break, `;` or the closing brace: `stride a, b c`
 			// is a mistake, not two attributes.

@@ -67,6 +67,12 @@ type parseState struct {
 	nTokErrs int
 	// badStrings holds the offsets of unterminated strings.
 	badStrings map[int]bool
+	// Chunks the AST's nodes are allocated from (see newIdent).
+	idents []Ident
+	values []Value
+	attrs  []Attr
+	refs   []Ref
+	decls  []Decl
 }
 
 func (st *parseState) errorf(span Span, format string, args ...any) {
@@ -587,10 +593,10 @@ func (st *parseState) parseSegPieces(s *seg, parent *Decl) *Decl {
 	}
 	g.Header = h
 	if s.lbrace >= 0 {
-		g.LBrace = &gOpen{Pos: st.toks[s.lbrace].Pos, V: "{"}
+		g.LBrace = &gOpen{Pos: st.toks[s.lbrace].Pos}
 	}
 	if s.rbrace >= 0 {
-		g.RBrace = &gClose{Pos: st.toks[s.rbrace].Pos, V: "}"}
+		g.RBrace = &gClose{Pos: st.toks[s.rbrace].Pos}
 	}
 	var children []*Decl
 	for _, it := range s.items {
@@ -607,7 +613,7 @@ func (st *parseState) parseSegPieces(s *seg, parent *Decl) *Decl {
 			}
 			continue
 		}
-		g.Items = append(g.Items, &gItem{Lines: &gLines{Stmts: []*gStmt{stmt}}})
+		g.Items = append(g.Items, &gItem{Lines: &gLines{Stmts: []gStmt{*stmt}}})
 	}
 	st.headerFailed = err != nil
 	d := st.convertDecl(g, parent)
@@ -784,28 +790,73 @@ func (st *parseState) markLexicalBreaks() {
 	}
 }
 
-func identOf(g *gIdent) *Ident {
-	if g == nil {
-		return nil
+// The AST's small nodes are carved out of per-file chunks rather than allocated one by
+// one: a model has tens of thousands of them, and they live exactly as long as the File.
+const chunk = 64
+
+func (st *parseState) newIdent(id tIdent) *Ident {
+	if len(st.idents) == 0 {
+		st.idents = make([]Ident, chunk)
 	}
-	return &Ident{Name: g.Name, Span: Span{g.Pos.Offset, g.Pos.Offset + len(g.Name)}}
+	p := &st.idents[0]
+	st.idents = st.idents[1:]
+	*p = Ident{Name: id.Name, Span: Span{id.Off, id.Off + len(id.Name)}}
+	return p
 }
 
-func refOf(g *gRef) *Ref {
-	if g == nil || g.Head == nil {
+func (st *parseState) newValue() *Value {
+	if len(st.values) == 0 {
+		st.values = make([]Value, chunk)
+	}
+	p := &st.values[0]
+	st.values = st.values[1:]
+	return p
+}
+
+func (st *parseState) newAttr() *Attr {
+	if len(st.attrs) == 0 {
+		st.attrs = make([]Attr, chunk)
+	}
+	p := &st.attrs[0]
+	st.attrs = st.attrs[1:]
+	return p
+}
+
+func (st *parseState) newRef() *Ref {
+	if len(st.refs) == 0 {
+		st.refs = make([]Ref, chunk)
+	}
+	p := &st.refs[0]
+	st.refs = st.refs[1:]
+	return p
+}
+
+func (st *parseState) newDecl() *Decl {
+	if len(st.decls) == 0 {
+		st.decls = make([]Decl, chunk/4)
+	}
+	p := &st.decls[0]
+	st.decls = st.decls[1:]
+	return p
+}
+
+func (st *parseState) refOf(g *tRef) *Ref {
+	if g.Head.Name == "" {
 		return nil
 	}
-	r := &Ref{Arrow: g.Arrow}
-	if g.At != nil {
-		r.Rule, r.From = identOf(g.Head), identOf(g.At)
+	r := st.newRef()
+	r.Arrow = g.Arrow
+	if g.At.Name != "" {
+		r.Rule, r.From = st.newIdent(g.Head), st.newIdent(g.At)
 	} else {
-		r.From = identOf(g.Head)
+		r.From = st.newIdent(g.Head)
 	}
-	r.To = identOf(g.To)
-	if r.To == nil {
+	if g.To.Name != "" {
+		r.To = st.newIdent(g.To)
+	} else {
 		r.Arrow = ""
 	}
-	r.Span.Start = g.Head.Pos.Offset
+	r.Span.Start = g.Head.Off
 	r.Span.End = r.From.Span.End
 	if r.To != nil {
 		r.Span.End = r.To.Span.End
@@ -813,36 +864,39 @@ func refOf(g *gRef) *Ref {
 	return r
 }
 
-func valueOf(g *gValue) *Value {
-	if g == nil {
-		return nil
-	}
-	switch {
-	case g.Str != nil:
-		return &Value{Kind: ValueString, Text: unquote(*g.Str), Span: Span{g.Pos.Offset, g.Pos.Offset + len(*g.Str)}}
-	case g.Date != nil:
-		return &Value{Kind: ValueDate, Text: *g.Date, Span: Span{g.Pos.Offset, g.Pos.Offset + len(*g.Date)}}
-	case g.Num != nil:
-		return &Value{Kind: ValueNumber, Text: *g.Num, Span: Span{g.Pos.Offset, g.Pos.Offset + len(*g.Num)}}
-	case g.Ref != nil:
-		r := refOf(g.Ref)
+func (st *parseState) valueOf(g *tValue) *Value {
+	var v *Value
+	switch g.Kind {
+	case ValueString:
+		v = st.newValue()
+		*v = Value{Kind: ValueString, Text: unquote(g.Text), Span: Span{g.Off, g.Off + len(g.Text)}}
+	case ValueDate, ValueNumber:
+		v = st.newValue()
+		*v = Value{Kind: g.Kind, Text: g.Text, Span: Span{g.Off, g.Off + len(g.Text)}}
+	case ValueRef:
+		r := st.refOf(&g.Ref)
 		if r == nil {
 			return nil
 		}
-		return &Value{Kind: ValueRef, Text: r.String(), Ref: r, Span: r.Span}
+		v = st.newValue()
+		*v = Value{Kind: ValueRef, Text: r.String(), Ref: r, Span: r.Span}
 	}
-	return nil
+	return v
 }
 
 func (st *parseState) convertDecl(g *gDecl, parent *Decl) *Decl {
 	h := g.Header
-	d := &Decl{Kind: Kind(h.Kind.Name), Parent: parent, LBrace: -1, RBrace: -1}
+	d := st.newDecl()
+	*d = Decl{Kind: Kind(h.Kind.Name), Parent: parent, LBrace: -1, RBrace: -1}
 	d.KindSpan = Span{h.Kind.Pos.Offset, h.Kind.Pos.Offset + len(h.Kind.Name)}
 	d.Span.Start = d.KindSpan.Start
 	d.Header = Span{d.KindSpan.Start, d.KindSpan.End}
-	first, second := refOf(h.First), refOf(h.Second)
-	d.Title = valueOf(h.Title)
-	for _, r := range []*Ref{first, second} {
+	var first, second *Ref
+	if h.Parts != nil {
+		first, second = st.refOf(&h.Parts.First), st.refOf(&h.Parts.Second)
+		d.Title = st.valueOf(&h.Parts.Title)
+	}
+	for _, r := range [...]*Ref{first, second} {
 		if r != nil && r.Span.End > d.Header.End {
 			d.Header.End = r.Span.End
 		}
@@ -860,15 +914,40 @@ func (st *parseState) convertDecl(g *gDecl, parent *Decl) *Decl {
 	} else {
 		d.Span.End = d.Header.End
 	}
+	// Size the declaration's slices exactly: one backing array for its attributes and one
+	// for all their values.
+	nAttrs, nVals, nDecls := 0, 0, 0
 	for _, it := range g.Items {
 		switch {
 		case it.Lines != nil:
-			for _, stmt := range it.Lines.Stmts {
-				a := &Attr{Key: *identOf(stmt.Key)}
+			nAttrs += len(it.Lines.Stmts)
+			for i := range it.Lines.Stmts {
+				nVals += len(it.Lines.Stmts[i].Values)
+			}
+		case it.Decl != nil && it.Decl.Header != nil:
+			nDecls++
+		}
+	}
+	if nAttrs > 0 {
+		d.Attrs = make([]*Attr, 0, nAttrs)
+	}
+	if nDecls > 0 {
+		d.Children = make([]*Decl, 0, nDecls)
+	}
+	vals := make([]*Value, nVals)
+	for _, it := range g.Items {
+		switch {
+		case it.Lines != nil:
+			for i := range it.Lines.Stmts {
+				stmt := &it.Lines.Stmts[i]
+				a := st.newAttr()
+				a.Key = Ident{Name: stmt.Key.Name, Span: Span{stmt.Key.Off, stmt.Key.Off + len(stmt.Key.Name)}}
 				a.Span = a.Key.Span
-				a.Values = make([]*Value, 0, len(stmt.Values))
-				for _, gv := range stmt.Values {
-					if v := valueOf(gv); v != nil {
+				n := len(stmt.Values)
+				a.Values = vals[:0:n]
+				vals = vals[n:]
+				for j := range stmt.Values {
+					if v := st.valueOf(&stmt.Values[j]); v != nil {
 						a.Values = append(a.Values, v)
 						a.Span.End = v.Span.End
 					}
