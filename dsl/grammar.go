@@ -49,38 +49,44 @@ type gStmt struct {
 
 // Parse implements participle.Parseable.
 func (s *gStmt) Parse(lex *lexer.PeekingLexer) error {
-	return s.parse(lex, nil)
+	var buf []tValue
+	_, err := s.parse(lex, &buf)
+	return err
 }
 
-// parse reads the statement. Its values are appended to *buf when buf is not nil (one
-// buffer serves a run of statements), and s.Values is their part of it.
-func (s *gStmt) parse(lex *lexer.PeekingLexer, buf *[]tValue) error {
+// tokenReader is what the hand-written productions read: participle's PeekingLexer, or a
+// tokCursor over tokens it matched already.
+type tokenReader interface {
+	Peek() *lexer.Token
+	Next() *lexer.Token
+}
+
+// parse reads the statement and returns its number of values. The values are appended to
+// *buf, and s.Values is their part of it; with a nil buf they are only counted.
+func (s *gStmt) parse(lex tokenReader, buf *[]tValue) (int, error) {
 	t := lex.Peek()
 	if t.Type != TokIdent {
-		return participle.NextMatch
+		return 0, participle.NextMatch
 	}
 	lex.Next()
 	s.Key = tIdent{Off: t.Pos.Offset, Name: t.Value}
-	var vals []tValue
-	if buf != nil {
-		vals = *buf
-	}
-	start := len(vals)
-	defer func() {
-		s.Values = vals[start:len(vals):len(vals)]
+	n := 0
+	add := func(v *tValue) {
+		n++
 		if buf != nil {
-			*buf = vals
+			*buf = append(*buf, *v)
+			s.Values = (*buf)[len(*buf)-n : len(*buf) : len(*buf)]
 		}
-	}()
+	}
 	var v tValue
 	if err := parseValue(lex, &v); err != nil || v.Kind == 0 {
-		return err
+		return n, err
 	}
-	vals = append(vals, v)
+	add(&v)
 	for {
 		t := lex.Peek()
 		if t.Type != TokPunct || t.Value != "," {
-			return nil
+			return n, nil
 		}
 		lex.Next()
 		if t := lex.Peek(); t.Type == TokNewline {
@@ -88,18 +94,18 @@ func (s *gStmt) parse(lex *lexer.PeekingLexer, buf *[]tValue) error {
 		}
 		var v tValue
 		if err := parseValue(lex, &v); err != nil {
-			return err
+			return n, err
 		}
 		if v.Kind == 0 {
 			t := lex.Peek()
-			return participle.Errorf(t.Pos, "unexpected %s after `,` (expected a value)", describe(*t))
+			return n, participle.Errorf(t.Pos, "unexpected %s after `,` (expected a value)", describe(*t))
 		}
-		vals = append(vals, v)
+		add(&v)
 	}
 }
 
 // parseValue reads one value into v, or leaves v zero when the next token starts none.
-func parseValue(lex *lexer.PeekingLexer, v *tValue) error {
+func parseValue(lex tokenReader, v *tValue) error {
 	t := lex.Peek()
 	switch t.Type {
 	case TokString, TokRawString:
@@ -163,11 +169,15 @@ func (h *gHeader) Parse(lex *lexer.PeekingLexer) error {
 	lex.Next()
 	h.Kind = &gKeyword{Pos: t.Pos, Name: t.Value}
 	var parts gHeaderParts
-	defer func() {
-		if parts != (gHeaderParts{}) {
-			h.Parts = &parts
-		}
-	}()
+	err := parseHeaderParts(lex, &parts)
+	if parts != (gHeaderParts{}) {
+		h.Parts = new(gHeaderParts)
+		*h.Parts = parts
+	}
+	return err
+}
+
+func parseHeaderParts(lex tokenReader, parts *gHeaderParts) error {
 	if lex.Peek().Type == TokIdent {
 		var v tValue
 		if err := parseValue(lex, &v); err != nil {
@@ -249,15 +259,21 @@ type gItem struct {
 }
 
 // gLines is a run of statements and separators up to the next nested declaration or the
-// closing brace. It parses itself (participle's Parseable).
+// closing brace. It parses itself (participle's Parseable), and keeps the tokens it
+// matched rather than the statements: convertDecl reads them again straight into the
+// AST, which costs less than building an intermediate tree for every statement.
 type gLines struct {
+	Toks   []lexer.Token // the tokens matched, comments included
+	NStmts int           // the number of statements in Toks
+	NVals  int           // the number of values of those statements
+	// Stmts are the statements when the run was parsed piece by piece (Toks is nil).
 	Stmts []gStmt
 }
 
 // Parse implements participle.Parseable.
 func (g *gLines) Parse(lex *lexer.PeekingLexer) error {
 	consumed := false
-	var vals []tValue // the values of every statement, in one buffer
+	start := lex.RawCursor()
 	for {
 		t := lex.Peek()
 		switch {
@@ -265,11 +281,13 @@ func (g *gLines) Parse(lex *lexer.PeekingLexer) error {
 			lex.Next()
 			consumed = true
 		case t.Type == TokIdent:
-			g.Stmts = append(g.Stmts, gStmt{})
-			s := &g.Stmts[len(g.Stmts)-1]
-			if err := s.parse(lex, &vals); err != nil {
+			var s gStmt
+			n, err := s.parse(lex, nil)
+			if err != nil {
 				return err
 			}
+			g.NStmts++
+			g.NVals += n
 			consumed = true
 			// A statement ends at a line break, `;` or the closing brace: `stride a, b c`
 			// is a mistake, not two attributes.
@@ -283,9 +301,61 @@ func (g *gLines) Parse(lex *lexer.PeekingLexer) error {
 			if !consumed {
 				return participle.NextMatch
 			}
+			g.Toks = lex.Range(start, lex.RawCursor())
 			return nil
 		}
 	}
+}
+
+// stmts returns the statements of g, reading them again from its tokens into the
+// buffers given (which are reused: the result is valid until the next call).
+func (g *gLines) stmts(stmts *[]gStmt, vals *[]tValue) []gStmt {
+	if g.Toks == nil {
+		return g.Stmts
+	}
+	*stmts, *vals = (*stmts)[:0], (*vals)[:0]
+	c := tokCursor{toks: g.Toks}
+	for {
+		t := c.Peek()
+		switch {
+		case t.Type == TokNewline || (t.Type == TokPunct && t.Value == ";"):
+			c.Next()
+		case t.Type == TokIdent:
+			var s gStmt
+			// The tokens parsed as statements once already: this cannot fail.
+			_, _ = s.parse(&c, vals)
+			*stmts = append(*stmts, s)
+		default:
+			return *stmts
+		}
+	}
+}
+
+// tokCursor reads a token slice as a PeekingLexer does, eliding comments; past the end it
+// reads TokEOF.
+type tokCursor struct {
+	toks []lexer.Token
+	i    int
+	eof  lexer.Token
+}
+
+func (c *tokCursor) Peek() *lexer.Token {
+	for c.i < len(c.toks) && (c.toks[c.i].Type == TokComment || c.toks[c.i].Type == TokBadComment) {
+		c.i++
+	}
+	if c.i >= len(c.toks) {
+		c.eof = lexer.Token{Type: TokEOF}
+		return &c.eof
+	}
+	return &c.toks[c.i]
+}
+
+func (c *tokCursor) Next() *lexer.Token {
+	t := c.Peek()
+	if c.i < len(c.toks) {
+		c.i++
+	}
+	return t
 }
 
 // parsers holds the participle parsers for a whole declaration and for its pieces. Built

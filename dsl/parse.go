@@ -73,6 +73,9 @@ type parseState struct {
 	attrs  []Attr
 	refs   []Ref
 	decls  []Decl
+	// Buffers convertDecl reads statements into.
+	stmtBuf []gStmt
+	valBuf  []tValue
 }
 
 func (st *parseState) errorf(span Span, format string, args ...any) {
@@ -613,7 +616,7 @@ func (st *parseState) parseSegPieces(s *seg, parent *Decl) *Decl {
 			}
 			continue
 		}
-		g.Items = append(g.Items, &gItem{Lines: &gLines{Stmts: []gStmt{*stmt}}})
+		g.Items = append(g.Items, &gItem{Lines: &gLines{Stmts: []gStmt{*stmt}, NStmts: 1, NVals: len(stmt.Values)}})
 	}
 	st.headerFailed = err != nil
 	d := st.convertDecl(g, parent)
@@ -920,10 +923,8 @@ func (st *parseState) convertDecl(g *gDecl, parent *Decl) *Decl {
 	for _, it := range g.Items {
 		switch {
 		case it.Lines != nil:
-			nAttrs += len(it.Lines.Stmts)
-			for i := range it.Lines.Stmts {
-				nVals += len(it.Lines.Stmts[i].Values)
-			}
+			nAttrs += it.Lines.NStmts
+			nVals += it.Lines.NVals
 		case it.Decl != nil && it.Decl.Header != nil:
 			nDecls++
 		}
@@ -938,8 +939,9 @@ func (st *parseState) convertDecl(g *gDecl, parent *Decl) *Decl {
 	for _, it := range g.Items {
 		switch {
 		case it.Lines != nil:
-			for i := range it.Lines.Stmts {
-				stmt := &it.Lines.Stmts[i]
+			stmts := it.Lines.stmts(&st.stmtBuf, &st.valBuf)
+			for i := range stmts {
+				stmt := &stmts[i]
 				a := st.newAttr()
 				a.Key = Ident{Name: stmt.Key.Name, Span: Span{stmt.Key.Off, stmt.Key.Off + len(stmt.Key.Name)}}
 				a.Span = a.Key.Span
