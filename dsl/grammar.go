@@ -1,6 +1,8 @@
 package dsl
 
 import (
+	"errors"
+
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 )
@@ -358,10 +360,53 @@ func (c *tokCursor) Next() *lexer.Token {
 	return t
 }
 
+// gLeaf is a declaration without nested declarations, the most common kind: header,
+// `{`, statements, `}`. It parses itself (participle's Parseable) with the productions the
+// gDecl grammar is made of, in the order the grammar applies them, so that participle's
+// reflective engine, which allocates for every node and branch it tries, runs only for
+// declarations that nest others. When it meets a nested declaration (a keyword after the
+// statements) or any error, the caller parses the declaration with the gDecl grammar
+// instead, so what is accepted, and how, is the grammar's.
+type gLeaf struct {
+	Decl gDecl
+}
+
+// errNotLeaf reports a nested declaration to a gLeaf.
+var errNotLeaf = errors.New("a nested declaration")
+
+// Parse implements participle.Parseable.
+func (l *gLeaf) Parse(lex *lexer.PeekingLexer) error {
+	d := &l.Decl
+	d.Header = &gHeader{}
+	if err := d.Header.Parse(lex); err != nil {
+		return err
+	}
+	d.LBrace = &gOpen{}
+	if err := d.LBrace.Parse(lex); err != nil {
+		return err
+	}
+	// The grammar's Items: gLines, then (as gLines stops only before a token that starts no
+	// statement) a nested declaration or nothing.
+	lines := &gLines{}
+	switch err := lines.Parse(lex); err {
+	case nil:
+		d.Items = []*gItem{{Lines: lines}}
+	case participle.NextMatch:
+	default:
+		return err
+	}
+	if lex.Peek().Type == TokKeyword {
+		return errNotLeaf
+	}
+	d.RBrace = &gClose{}
+	return d.RBrace.Parse(lex)
+}
+
 // parsers holds the participle parsers for a whole declaration and for its pieces. Built
 // parsers are safe for concurrent use.
 type parsers struct {
 	decl   *participle.Parser[gDecl]
+	leaf   *participle.Parser[gLeaf]
 	header *participle.Parser[gHeader]
 	stmt   *participle.Parser[gStmt]
 }
@@ -375,6 +420,10 @@ func buildParsers() (*parsers, error) {
 	if err != nil {
 		return nil, err
 	}
+	leaf, err := participle.Build[gLeaf](opts...)
+	if err != nil {
+		return nil, err
+	}
 	header, err := participle.Build[gHeader](opts...)
 	if err != nil {
 		return nil, err
@@ -383,5 +432,5 @@ func buildParsers() (*parsers, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &parsers{decl: decl, header: header, stmt: stmt}, nil
+	return &parsers{decl: decl, leaf: leaf, header: header, stmt: stmt}, nil
 }

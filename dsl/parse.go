@@ -179,6 +179,16 @@ type seg struct {
 	clean  bool // closed, and no problem found by the splitter
 }
 
+// leaf reports whether the splitter found no nested declaration in s.
+func (s *seg) leaf() bool {
+	for _, it := range s.items {
+		if it.child != nil {
+			return false
+		}
+	}
+	return true
+}
+
 type segItem struct {
 	start, end int // statement tokens [start, end), separators excluded
 	child      *seg
@@ -568,6 +578,13 @@ func (st *parseState) parseSeg(s *seg, parent *Decl) *Decl {
 			lex = st.piece(s.kw, s.end, true)
 		} else {
 			lex = st.lexerAt(s.kw)
+		}
+		if st.p.leaf != nil && s.leaf() {
+			cp := lex.MakeCheckpoint()
+			if l, err := st.p.leaf.ParseFromLexer(lex, participle.AllowTrailing(true)); err == nil {
+				return st.convertDecl(&l.Decl, parent)
+			}
+			lex.LoadCheckpoint(cp)
 		}
 		g, err := st.p.decl.ParseFromLexer(lex, participle.AllowTrailing(true))
 		if err == nil {
