@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"errors"
+	"sync"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -164,17 +165,30 @@ type gHeaderParts struct {
 
 // Parse implements participle.Parseable.
 func (h *gHeader) Parse(lex *lexer.PeekingLexer) error {
+	return h.parse(lex, nil, nil)
+}
+
+// parse reads the header. kw and parts, when not nil, are where the keyword and the other
+// parts go; else they are allocated.
+func (h *gHeader) parse(lex tokenReader, kw *gKeyword, parts *gHeaderParts) error {
 	t := lex.Peek()
 	if t.Type != TokKeyword {
 		return participle.NextMatch
 	}
 	lex.Next()
-	h.Kind = &gKeyword{Pos: t.Pos, Name: t.Value}
-	var parts gHeaderParts
-	err := parseHeaderParts(lex, &parts)
-	if parts != (gHeaderParts{}) {
-		h.Parts = new(gHeaderParts)
-		*h.Parts = parts
+	if kw == nil {
+		kw = new(gKeyword)
+	}
+	*kw = gKeyword{Pos: t.Pos, Name: t.Value}
+	h.Kind = kw
+	var p gHeaderParts
+	err := parseHeaderParts(lex, &p)
+	if p != (gHeaderParts{}) {
+		if parts == nil {
+			parts = new(gHeaderParts)
+		}
+		*parts = p
+		h.Parts = parts
 	}
 	return err
 }
@@ -311,12 +325,12 @@ func (g *gLines) Parse(lex *lexer.PeekingLexer) error {
 
 // stmts returns the statements of g, reading them again from its tokens into the
 // buffers given (which are reused: the result is valid until the next call).
-func (g *gLines) stmts(stmts *[]gStmt, vals *[]tValue) []gStmt {
+func (g *gLines) stmts(c *tokCursor, stmts *[]gStmt, vals *[]tValue) []gStmt {
 	if g.Toks == nil {
 		return g.Stmts
 	}
 	*stmts, *vals = (*stmts)[:0], (*vals)[:0]
-	c := tokCursor{toks: g.Toks}
+	*c = tokCursor{toks: g.Toks}
 	for {
 		t := c.Peek()
 		switch {
@@ -325,7 +339,7 @@ func (g *gLines) stmts(stmts *[]gStmt, vals *[]tValue) []gStmt {
 		case t.Type == TokIdent:
 			var s gStmt
 			// The tokens parsed as statements once already: this cannot fail.
-			_, _ = s.parse(&c, vals)
+			_, _ = s.parse(c, vals)
 			*stmts = append(*stmts, s)
 		default:
 			return *stmts
@@ -368,29 +382,60 @@ func (c *tokCursor) Next() *lexer.Token {
 // statements) or any error, the caller parses the declaration with the gDecl grammar
 // instead, so what is accepted, and how, is the grammar's.
 type gLeaf struct {
-	Decl gDecl
+	s *leafScratch // from leafPool; release returns it
 }
+
+// leafScratch holds what gLeaf reads, in one object reused from declaration to
+// declaration: it is garbage as soon as convertDecl has read it.
+type leafScratch struct {
+	decl   gDecl
+	header gHeader
+	kw     gKeyword
+	parts  gHeaderParts
+	open   gOpen
+	close  gClose
+	lines  gLines
+	item   gItem
+	items  [1]*gItem
+}
+
+var leafPool = sync.Pool{New: func() any { return new(leafScratch) }}
+
+// release returns l's scratch to the pool; l.Decl must not be used after.
+func (l *gLeaf) release() {
+	if l.s != nil {
+		*l.s = leafScratch{} // keep no tokens alive
+		leafPool.Put(l.s)
+		l.s = nil
+	}
+}
+
+// Decl returns the declaration read.
+func (l *gLeaf) Decl() *gDecl { return &l.s.decl }
 
 // errNotLeaf reports a nested declaration to a gLeaf.
 var errNotLeaf = errors.New("a nested declaration")
 
 // Parse implements participle.Parseable.
 func (l *gLeaf) Parse(lex *lexer.PeekingLexer) error {
-	d := &l.Decl
-	d.Header = &gHeader{}
-	if err := d.Header.Parse(lex); err != nil {
+	sc := leafPool.Get().(*leafScratch)
+	l.s = sc
+	d := &sc.decl
+	d.Header = &sc.header
+	if err := sc.header.parse(lex, &sc.kw, &sc.parts); err != nil {
 		return err
 	}
-	d.LBrace = &gOpen{}
-	if err := d.LBrace.Parse(lex); err != nil {
+	d.LBrace = &sc.open
+	if err := sc.open.Parse(lex); err != nil {
 		return err
 	}
 	// The grammar's Items: gLines, then (as gLines stops only before a token that starts no
 	// statement) a nested declaration or nothing.
-	lines := &gLines{}
-	switch err := lines.Parse(lex); err {
+	switch err := sc.lines.Parse(lex); err {
 	case nil:
-		d.Items = []*gItem{{Lines: lines}}
+		sc.item.Lines = &sc.lines
+		sc.items[0] = &sc.item
+		d.Items = sc.items[:]
 	case participle.NextMatch:
 	default:
 		return err
@@ -398,8 +443,8 @@ func (l *gLeaf) Parse(lex *lexer.PeekingLexer) error {
 	if lex.Peek().Type == TokKeyword {
 		return errNotLeaf
 	}
-	d.RBrace = &gClose{}
-	return d.RBrace.Parse(lex)
+	d.RBrace = &sc.close
+	return sc.close.Parse(lex)
 }
 
 // parsers holds the participle parsers for a whole declaration and for its pieces. Built

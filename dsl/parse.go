@@ -76,6 +76,12 @@ type parseState struct {
 	// Buffers convertDecl reads statements into.
 	stmtBuf []gStmt
 	valBuf  []tValue
+	cursor  tokCursor
+	// The splitter's segments and items: itemStack holds the items of the declarations
+	// being split, segs and itemArena are chunks they are allocated from.
+	segs      []seg
+	itemStack []segItem
+	itemArena []segItem
 }
 
 func (st *parseState) errorf(span Span, format string, args ...any) {
@@ -314,7 +320,11 @@ func clip(s string) string {
 // splitDecl splits the declaration whose keyword is at token kw. col is the keyword column
 // of the enclosing declaration (0 at top level): a keyword at or left of it ends this one.
 func (st *parseState) splitDecl(kw, parentCol int) *seg {
-	s := &seg{kw: kw, lbrace: -1, rbrace: -1, clean: true}
+	s := st.newSeg()
+	*s = seg{kw: kw, lbrace: -1, rbrace: -1, clean: true}
+	// The items are pushed on st.itemStack and moved to an exact-size slice on return.
+	base := len(st.itemStack)
+	defer func() { s.items = st.popItems(base) }()
 	kind := st.toks[kw].Value
 	myCol := st.toks[kw].Pos.Column
 	// Header: up to `{`.
@@ -392,14 +402,40 @@ func (st *parseState) splitDecl(kw, parentCol int) *seg {
 			if !child.clean {
 				s.clean = false
 			}
-			s.items = append(s.items, segItem{child: child})
+			st.itemStack = append(st.itemStack, segItem{child: child})
 			i = child.end
 		default:
 			start := i
 			i = st.stmtEnd(i)
-			s.items = append(s.items, segItem{start: start, end: i})
+			st.itemStack = append(st.itemStack, segItem{start: start, end: i})
 		}
 	}
+}
+
+func (st *parseState) newSeg() *seg {
+	if len(st.segs) == 0 {
+		st.segs = make([]seg, chunk/4)
+	}
+	p := &st.segs[0]
+	st.segs = st.segs[1:]
+	return p
+}
+
+// popItems removes the items from base on off st.itemStack and returns them in a slice of
+// their own.
+func (st *parseState) popItems(base int) []segItem {
+	items := st.itemStack[base:]
+	st.itemStack = st.itemStack[:base]
+	if len(items) == 0 {
+		return nil
+	}
+	if len(st.itemArena) < len(items) {
+		st.itemArena = make([]segItem, max(len(items), 4*chunk))
+	}
+	out := st.itemArena[:len(items):len(items)]
+	st.itemArena = st.itemArena[len(items):]
+	copy(out, items)
+	return out
 }
 
 // maxNesting is the deepest nesting of declarations the parser reads.
@@ -581,8 +617,14 @@ func (st *parseState) parseSeg(s *seg, parent *Decl) *Decl {
 		}
 		if st.p.leaf != nil && s.leaf() {
 			cp := lex.MakeCheckpoint()
-			if l, err := st.p.leaf.ParseFromLexer(lex, participle.AllowTrailing(true)); err == nil {
-				return st.convertDecl(&l.Decl, parent)
+			l, err := st.p.leaf.ParseFromLexer(lex, participle.AllowTrailing(true))
+			if err == nil {
+				d := st.convertDecl(l.Decl(), parent)
+				l.release()
+				return d
+			}
+			if l != nil {
+				l.release()
 			}
 			lex.LoadCheckpoint(cp)
 		}
@@ -956,7 +998,7 @@ func (st *parseState) convertDecl(g *gDecl, parent *Decl) *Decl {
 	for _, it := range g.Items {
 		switch {
 		case it.Lines != nil:
-			stmts := it.Lines.stmts(&st.stmtBuf, &st.valBuf)
+			stmts := it.Lines.stmts(&st.cursor, &st.stmtBuf, &st.valBuf)
 			for i := range stmts {
 				stmt := &stmts[i]
 				a := st.newAttr()
@@ -983,7 +1025,6 @@ func (st *parseState) convertDecl(g *gDecl, parent *Decl) *Decl {
 // headerParts assigns the header's references according to the kind and reports header
 // forms the kind does not take.
 func (st *parseState) headerParts(d *Decl, first, second *Ref) {
-	form := headerForm(d.Kind)
 	errorf := st.errorf
 	if st.headerFailed {
 		// The header did not parse and is reported: what is missing from it is no news.
@@ -992,7 +1033,7 @@ func (st *parseState) headerParts(d *Decl, first, second *Ref) {
 	}
 	bad := func(r *Ref, why string) {
 		d.Broken = true
-		errorf(r.Span, "%s; write %s", why, form)
+		errorf(r.Span, "%s; write %s", why, headerForm(d.Kind))
 	}
 	if d.Kind == KindFlow && second == nil && first != nil && first.To == nil && first.Rule == nil &&
 		d.Title != nil && d.Title.Kind == ValueRef && d.Title.Ref.Rule == nil && d.Title.Ref.To == nil {
@@ -1029,7 +1070,7 @@ func (st *parseState) headerParts(d *Decl, first, second *Ref) {
 		}
 		if first == nil {
 			d.Broken = true
-			errorf(d.KindSpan, "a flow needs its endpoints: write %s", form)
+			errorf(d.KindSpan, "a flow needs its endpoints: write %s", headerForm(d.Kind))
 			return
 		}
 		if first.Rule != nil {
@@ -1047,7 +1088,7 @@ func (st *parseState) headerParts(d *Decl, first, second *Ref) {
 		}
 		if first == nil {
 			d.Broken = true
-			errorf(d.KindSpan, "%s needs the threat it answers: write %s", d.Kind, form)
+			errorf(d.KindSpan, "%s needs the threat it answers: write %s", d.Kind, headerForm(d.Kind))
 			return
 		}
 		if first.To != nil && first.Rule == nil {
@@ -1062,7 +1103,7 @@ func (st *parseState) headerParts(d *Decl, first, second *Ref) {
 		if first == nil {
 			if d.Kind != KindModel {
 				d.Broken = true
-				errorf(Span{d.KindSpan.End, d.KindSpan.End}, "%s needs an id: write %s", d.Kind, form)
+				errorf(Span{d.KindSpan.End, d.KindSpan.End}, "%s needs an id: write %s", d.Kind, headerForm(d.Kind))
 			}
 			return
 		}
