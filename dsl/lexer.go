@@ -118,12 +118,25 @@ func lex(src string, toks []lexer.Token, counting bool) (int, []lexer.Token) {
 		colOff = off
 		return colN
 	}
+	// put appends a token field by field: the slice is new (zeroed, Filename stays empty),
+	// and storing the fields costs one write barrier for Value where copying a whole Token
+	// during a GC costs a bulk barrier over it.
+	put := func(t lexer.TokenType, value string, off, line, col int) {
+		if len(toks) < cap(toks) {
+			toks = toks[:len(toks)+1]
+		} else {
+			toks = append(toks, lexer.Token{}) // not when the count is right
+		}
+		tok := &toks[len(toks)-1]
+		tok.Type, tok.Value = t, value
+		tok.Pos.Offset, tok.Pos.Line, tok.Pos.Column = off, line, col
+	}
 	emit := func(t lexer.TokenType, start, end int) {
 		if counting {
 			count++
 			return
 		}
-		toks = append(toks, lexer.Token{Type: t, Value: src[start:end], Pos: lexer.Position{Offset: start, Line: line, Column: col(start)}})
+		put(t, src[start:end], start, line, col(start))
 	}
 	// isBreak reports whether src[i] ends a line: "\n", or "\r" not followed by "\n" (a lone
 	// CR ends a line too, as in LineIndex).
@@ -167,7 +180,7 @@ func lex(src string, toks []lexer.Token, counting bool) (int, []lexer.Token) {
 				count++
 				continue
 			}
-			toks = append(toks, lexer.Token{Type: TokNewline, Value: src[start:end], Pos: lexer.Position{Offset: start, Line: startLine, Column: startCol}})
+			put(TokNewline, src[start:end], start, startLine, startCol)
 		case c == '/' && i+1 < n && src[i+1] == '/':
 			start := i
 			for i < n && src[i] != '\n' && src[i] != '\r' {
@@ -284,7 +297,7 @@ func lex(src string, toks []lexer.Token, counting bool) (int, []lexer.Token) {
 	if counting {
 		return count + 1, nil
 	}
-	toks = append(toks, lexer.Token{Type: TokEOF, Pos: lexer.Position{Offset: n, Line: line, Column: col(n)}})
+	put(TokEOF, "", n, line, col(n))
 	return len(toks), toks
 }
 
