@@ -77,11 +77,8 @@ type parseState struct {
 	stmtBuf []gStmt
 	valBuf  []tValue
 	cursor  tokCursor
-	// The splitter's segments and items: itemStack holds the items of the declarations
-	// being split, segs and itemArena are chunks they are allocated from.
-	segs      []seg
-	itemStack []segItem
-	itemArena []segItem
+	// segs is a chunk the splitter's segments are allocated from.
+	segs []seg
 }
 
 func (st *parseState) errorf(span Span, format string, args ...any) {
@@ -181,19 +178,15 @@ type seg struct {
 	lbrace int // token index of `{`, -1 when missing
 	rbrace int // token index of `}`, -1 when missing
 	end    int // token index just after the segment
-	items  []segItem
-	clean  bool // closed, and no problem found by the splitter
+	body   int // token index where the body starts, -1 when there is none
+	// children are the nested declarations. The statements are not recorded: most
+	// segments parse whole, and items finds them again for those that do not.
+	children []*seg
+	clean    bool // closed, and no problem found by the splitter
 }
 
 // leaf reports whether the splitter found no nested declaration in s.
-func (s *seg) leaf() bool {
-	for _, it := range s.items {
-		if it.child != nil {
-			return false
-		}
-	}
-	return true
-}
+func (s *seg) leaf() bool { return len(s.children) == 0 }
 
 type segItem struct {
 	start, end int // statement tokens [start, end), separators excluded
@@ -321,10 +314,7 @@ func clip(s string) string {
 // of the enclosing declaration (0 at top level): a keyword at or left of it ends this one.
 func (st *parseState) splitDecl(kw, parentCol int) *seg {
 	s := st.newSeg()
-	*s = seg{kw: kw, lbrace: -1, rbrace: -1, clean: true}
-	// The items are pushed on st.itemStack and moved to an exact-size slice on return.
-	base := len(st.itemStack)
-	defer func() { s.items = st.popItems(base) }()
+	*s = seg{kw: kw, lbrace: -1, rbrace: -1, body: -1, clean: true}
 	kind := st.toks[kw].Value
 	myCol := st.toks[kw].Pos.Column
 	// Header: up to `{`.
@@ -362,7 +352,9 @@ func (st *parseState) splitDecl(kw, parentCol int) *seg {
 		}
 		i++
 	}
-	// Body: statements and nested declarations until the matching `}`.
+	// Body: statements and nested declarations until the matching `}`. items walks it
+	// again in the same way.
+	s.body = i
 	for {
 		i = st.next(i)
 		t := st.toks[i]
@@ -402,12 +394,10 @@ func (st *parseState) splitDecl(kw, parentCol int) *seg {
 			if !child.clean {
 				s.clean = false
 			}
-			st.itemStack = append(st.itemStack, segItem{child: child})
+			s.children = append(s.children, child)
 			i = child.end
 		default:
-			start := i
 			i = st.stmtEnd(i)
-			st.itemStack = append(st.itemStack, segItem{start: start, end: i})
 		}
 	}
 }
@@ -421,21 +411,42 @@ func (st *parseState) newSeg() *seg {
 	return p
 }
 
-// popItems removes the items from base on off st.itemStack and returns them in a slice of
-// their own.
-func (st *parseState) popItems(base int) []segItem {
-	items := st.itemStack[base:]
-	st.itemStack = st.itemStack[:base]
-	if len(items) == 0 {
+// items returns the statements and nested declarations of s's body in text order. It
+// walks the body as splitDecl did, which stopped at s's closing brace or end: every token
+// before that is a separator, a statement, a nested declaration or one nested too deep.
+func (st *parseState) items(s *seg) []segItem {
+	if s.body < 0 {
 		return nil
 	}
-	if len(st.itemArena) < len(items) {
-		st.itemArena = make([]segItem, max(len(items), 4*chunk))
+	stop := s.end
+	if s.rbrace >= 0 {
+		stop = s.rbrace
 	}
-	out := st.itemArena[:len(items):len(items)]
-	st.itemArena = st.itemArena[len(items):]
-	copy(out, items)
-	return out
+	var items []segItem
+	children := s.children
+	for i := s.body; ; {
+		i = st.next(i)
+		if i >= stop {
+			return items
+		}
+		t := st.toks[i]
+		switch {
+		case t.Type == TokNewline || (t.Type == TokPunct && t.Value == ";"):
+			i++
+		case t.Type == TokKeyword:
+			if len(children) > 0 && children[0].kw == i {
+				items = append(items, segItem{child: children[0]})
+				i = children[0].end
+				children = children[1:]
+			} else {
+				i = st.skipBalanced(i) // nested too deep, reported by splitDecl
+			}
+		default:
+			start := i
+			i = st.stmtEnd(i)
+			items = append(items, segItem{start: start, end: i})
+		}
+	}
 }
 
 // maxNesting is the deepest nesting of declarations the parser reads.
@@ -661,7 +672,7 @@ func (st *parseState) parseSegPieces(s *seg, parent *Decl) *Decl {
 		g.RBrace = &gClose{Pos: st.toks[s.rbrace].Pos}
 	}
 	var children []*Decl
-	for _, it := range s.items {
+	for _, it := range st.items(s) {
 		if it.child != nil {
 			children = append(children, st.parseSeg(it.child, nil))
 			g.Items = append(g.Items, &gItem{Decl: &gDecl{}}) // placeholder keeps order
