@@ -139,7 +139,8 @@ func parseValue(lex tokenReader, v *tValue) error {
 			r.Arrow = p.Value
 			r.To = tIdent{Off: id.Pos.Offset, Name: id.Value}
 		}
-		*v = tValue{Kind: ValueRef, Off: t.Pos.Offset, Text: t.Value, Ref: r}
+		v.Kind, v.Off, v.Text = ValueRef, t.Pos.Offset, t.Value
+		v.Ref.Head, v.Ref.At, v.Ref.To, v.Ref.Arrow = r.Head, r.At, r.To, r.Arrow
 		return nil
 	default:
 		return nil

@@ -865,6 +865,8 @@ func (st *parseState) markLexicalBreaks() {
 
 // The AST's small nodes are carved out of per-file chunks rather than allocated one by
 // one: a model has tens of thousands of them, and they live exactly as long as the File.
+// The chunks are new (zeroed), and nodes are filled field by field: copying whole structs
+// into the heap while the GC runs costs a bulk write barrier each.
 const chunk = 64
 
 func (st *parseState) newIdent(id tIdent) *Ident {
@@ -873,7 +875,7 @@ func (st *parseState) newIdent(id tIdent) *Ident {
 	}
 	p := &st.idents[0]
 	st.idents = st.idents[1:]
-	*p = Ident{Name: id.Name, Span: Span{id.Off, id.Off + len(id.Name)}}
+	p.Name, p.Span = id.Name, Span{id.Off, id.Off + len(id.Name)}
 	return p
 }
 
@@ -942,17 +944,17 @@ func (st *parseState) valueOf(g *tValue) *Value {
 	switch g.Kind {
 	case ValueString:
 		v = st.newValue()
-		*v = Value{Kind: ValueString, Text: unquote(g.Text), Span: Span{g.Off, g.Off + len(g.Text)}}
+		v.Kind, v.Text, v.Span = ValueString, unquote(g.Text), Span{g.Off, g.Off + len(g.Text)}
 	case ValueDate, ValueNumber:
 		v = st.newValue()
-		*v = Value{Kind: g.Kind, Text: g.Text, Span: Span{g.Off, g.Off + len(g.Text)}}
+		v.Kind, v.Text, v.Span = g.Kind, g.Text, Span{g.Off, g.Off + len(g.Text)}
 	case ValueRef:
 		r := st.refOf(&g.Ref)
 		if r == nil {
 			return nil
 		}
 		v = st.newValue()
-		*v = Value{Kind: ValueRef, Text: r.String(), Ref: r, Span: r.Span}
+		v.Kind, v.Text, v.Ref, v.Span = ValueRef, r.String(), r, r.Span
 	}
 	return v
 }
@@ -960,7 +962,7 @@ func (st *parseState) valueOf(g *tValue) *Value {
 func (st *parseState) convertDecl(g *gDecl, parent *Decl) *Decl {
 	h := g.Header
 	d := st.newDecl()
-	*d = Decl{Kind: Kind(h.Kind.Name), Parent: parent, LBrace: -1, RBrace: -1}
+	d.Kind, d.Parent, d.LBrace, d.RBrace = Kind(h.Kind.Name), parent, -1, -1
 	d.KindSpan = Span{h.Kind.Pos.Offset, h.Kind.Pos.Offset + len(h.Kind.Name)}
 	d.Span.Start = d.KindSpan.Start
 	d.Header = Span{d.KindSpan.Start, d.KindSpan.End}
