@@ -102,3 +102,26 @@ func BenchmarkFormat(b *testing.B) {
 		Format(f)
 	}
 }
+
+// BenchmarkParseAll parses the model's files concurrently, as `threatls check` does.
+func BenchmarkParseAll(b *testing.B) {
+	files := gen.Model(1000, 1)
+	srcs := make([]Source, 0, len(files))
+	for name, text := range files {
+		srcs = append(srcs, Source{Name: name, Text: text})
+	}
+	sort.Slice(srcs, func(i, j int) bool { return srcs[i].Name < srcs[j].Name })
+	p := NewParser()
+	size := 0
+	for _, s := range srcs {
+		size += len(s.Text)
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	start := cpuTime()
+	for b.Loop() {
+		p.ParseAll(srcs)
+	}
+	// CPU time, which other processes on a busy machine do not inflate as they do ns/op.
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+}

@@ -95,7 +95,17 @@ func (l *sliceLexer) Next() (lexer.Token, error) {
 // TokBadComment tokens, for the parser to report. Whitespace other than line breaks is
 // dropped; comments are kept. The last token is TokEOF.
 func Lex(src string) []lexer.Token {
-	toks := make([]lexer.Token, 0, len(src)/3+4)
+	// Two passes: the first counts the tokens, so that the slice is allocated once with
+	// the exact length. Tokens are 64 bytes and the slice is kept by the File; growing it
+	// (or over-estimating it) costs more than scanning the text twice.
+	n, _ := lex(src, nil, true)
+	_, toks := lex(src, make([]lexer.Token, 0, n), false)
+	return toks
+}
+
+// lex scans src. With counting set it only counts the tokens; else it appends them to toks.
+func lex(src string, toks []lexer.Token, counting bool) (int, []lexer.Token) {
+	count := 0
 	line, lineStart := 1, 0
 	// Columns count characters (runes) from the line start, as LineIndex.Position does. They
 	// are computed incrementally from the last token on the line so long lines stay linear.
@@ -108,8 +118,25 @@ func Lex(src string) []lexer.Token {
 		colOff = off
 		return colN
 	}
+	// put appends a token field by field: the slice is new (zeroed, Filename stays empty),
+	// and storing the fields costs one write barrier for Value where copying a whole Token
+	// during a GC costs a bulk barrier over it.
+	put := func(t lexer.TokenType, value string, off, line, col int) {
+		if len(toks) < cap(toks) {
+			toks = toks[:len(toks)+1]
+		} else {
+			toks = append(toks, lexer.Token{}) // not when the count is right
+		}
+		tok := &toks[len(toks)-1]
+		tok.Type, tok.Value = t, value
+		tok.Pos.Offset, tok.Pos.Line, tok.Pos.Column = off, line, col
+	}
 	emit := func(t lexer.TokenType, start, end int) {
-		toks = append(toks, lexer.Token{Type: t, Value: src[start:end], Pos: lexer.Position{Offset: start, Line: line, Column: col(start)}})
+		if counting {
+			count++
+			return
+		}
+		put(t, src[start:end], start, line, col(start))
 	}
 	// isBreak reports whether src[i] ends a line: "\n", or "\r" not followed by "\n" (a lone
 	// CR ends a line too, as in LineIndex).
@@ -133,7 +160,10 @@ func Lex(src string) []lexer.Token {
 			i++
 		case c == '\n' || c == '\r':
 			start := i
-			startLine, startCol := line, col(i)
+			startLine, startCol := line, 0
+			if !counting {
+				startCol = col(i)
+			}
 			for i < n && (src[i] == '\n' || src[i] == '\r' || src[i] == ' ' || src[i] == '\t') {
 				if isBreak(i) {
 					line++
@@ -146,7 +176,11 @@ func Lex(src string) []lexer.Token {
 			for end > start && (src[end-1] == ' ' || src[end-1] == '\t') {
 				end--
 			}
-			toks = append(toks, lexer.Token{Type: TokNewline, Value: src[start:end], Pos: lexer.Position{Offset: start, Line: startLine, Column: startCol}})
+			if counting {
+				count++
+				continue
+			}
+			put(TokNewline, src[start:end], start, startLine, startCol)
 		case c == '/' && i+1 < n && src[i+1] == '/':
 			start := i
 			for i < n && src[i] != '\n' && src[i] != '\r' {
@@ -260,8 +294,11 @@ func Lex(src string) []lexer.Token {
 			i += size
 		}
 	}
-	toks = append(toks, lexer.Token{Type: TokEOF, Pos: lexer.Position{Offset: n, Line: line, Column: col(n)}})
-	return toks
+	if counting {
+		return count + 1, nil
+	}
+	put(TokEOF, "", n, line, col(n))
+	return len(toks), toks
 }
 
 func indexFrom(s, sub string, from int) int {

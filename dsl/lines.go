@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"sort"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -14,6 +15,20 @@ type LineIndex struct {
 
 // NewLineIndex indexes text.
 func NewLineIndex(text string) *LineIndex {
+	if strings.IndexByte(text, '\r') < 0 {
+		// Only "\n" ends lines (the common case): count them to allocate once, and find
+		// them with IndexByte, which is much faster than a loop over every byte.
+		starts := make([]int, 1, strings.Count(text, "\n")+1)
+		for off := 0; ; {
+			i := strings.IndexByte(text[off:], '\n')
+			if i < 0 {
+				break
+			}
+			off += i + 1
+			starts = append(starts, off)
+		}
+		return &LineIndex{text: text, starts: starts}
+	}
 	starts := make([]int, 1, len(text)/30+1)
 	for i := 0; i < len(text); i++ {
 		switch text[i] {

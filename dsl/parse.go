@@ -67,6 +67,18 @@ type parseState struct {
 	nTokErrs int
 	// badStrings holds the offsets of unterminated strings.
 	badStrings map[int]bool
+	// Chunks the AST's nodes are allocated from (see newIdent).
+	idents []Ident
+	values []Value
+	attrs  []Attr
+	refs   []Ref
+	decls  []Decl
+	// Buffers convertDecl reads statements into.
+	stmtBuf []gStmt
+	valBuf  []tValue
+	cursor  tokCursor
+	// segs is a chunk the splitter's segments are allocated from.
+	segs []seg
 }
 
 func (st *parseState) errorf(span Span, format string, args ...any) {
@@ -77,6 +89,18 @@ func tokSpan(t lexer.Token) Span { return Span{t.Pos.Offset, t.Pos.Offset + len(
 
 // prepareTokens reports lexical errors and builds the token list the parser sees.
 func (st *parseState) prepareTokens() {
+	clean := true
+	for i := range st.f.Tokens {
+		if t := st.f.Tokens[i].Type; t == TokInvalid || t == TokBadString || t == TokBadComment {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		// Nothing to report or fix: the parser reads the file's tokens (it never writes them).
+		st.toks = st.f.Tokens
+		return
+	}
 	st.toks = make([]lexer.Token, 0, len(st.f.Tokens))
 	for _, t := range st.f.Tokens {
 		switch t.Type {
@@ -154,9 +178,15 @@ type seg struct {
 	lbrace int // token index of `{`, -1 when missing
 	rbrace int // token index of `}`, -1 when missing
 	end    int // token index just after the segment
-	items  []segItem
-	clean  bool // closed, and no problem found by the splitter
+	body   int // token index where the body starts, -1 when there is none
+	// children are the nested declarations. The statements are not recorded: most
+	// segments parse whole, and items finds them again for those that do not.
+	children []*seg
+	clean    bool // closed, and no problem found by the splitter
 }
+
+// leaf reports whether the splitter found no nested declaration in s.
+func (s *seg) leaf() bool { return len(s.children) == 0 }
 
 type segItem struct {
 	start, end int // statement tokens [start, end), separators excluded
@@ -283,7 +313,8 @@ func clip(s string) string {
 // splitDecl splits the declaration whose keyword is at token kw. col is the keyword column
 // of the enclosing declaration (0 at top level): a keyword at or left of it ends this one.
 func (st *parseState) splitDecl(kw, parentCol int) *seg {
-	s := &seg{kw: kw, lbrace: -1, rbrace: -1, clean: true}
+	s := st.newSeg()
+	*s = seg{kw: kw, lbrace: -1, rbrace: -1, body: -1, clean: true}
 	kind := st.toks[kw].Value
 	myCol := st.toks[kw].Pos.Column
 	// Header: up to `{`.
@@ -321,7 +352,9 @@ func (st *parseState) splitDecl(kw, parentCol int) *seg {
 		}
 		i++
 	}
-	// Body: statements and nested declarations until the matching `}`.
+	// Body: statements and nested declarations until the matching `}`. items walks it
+	// again in the same way.
+	s.body = i
 	for {
 		i = st.next(i)
 		t := st.toks[i]
@@ -361,12 +394,57 @@ func (st *parseState) splitDecl(kw, parentCol int) *seg {
 			if !child.clean {
 				s.clean = false
 			}
-			s.items = append(s.items, segItem{child: child})
+			s.children = append(s.children, child)
 			i = child.end
+		default:
+			i = st.stmtEnd(i)
+		}
+	}
+}
+
+func (st *parseState) newSeg() *seg {
+	if len(st.segs) == 0 {
+		st.segs = make([]seg, chunk/4)
+	}
+	p := &st.segs[0]
+	st.segs = st.segs[1:]
+	return p
+}
+
+// items returns the statements and nested declarations of s's body in text order. It
+// walks the body as splitDecl did, which stopped at s's closing brace or end: every token
+// before that is a separator, a statement, a nested declaration or one nested too deep.
+func (st *parseState) items(s *seg) []segItem {
+	if s.body < 0 {
+		return nil
+	}
+	stop := s.end
+	if s.rbrace >= 0 {
+		stop = s.rbrace
+	}
+	var items []segItem
+	children := s.children
+	for i := s.body; ; {
+		i = st.next(i)
+		if i >= stop {
+			return items
+		}
+		t := st.toks[i]
+		switch {
+		case t.Type == TokNewline || (t.Type == TokPunct && t.Value == ";"):
+			i++
+		case t.Type == TokKeyword:
+			if len(children) > 0 && children[0].kw == i {
+				items = append(items, segItem{child: children[0]})
+				i = children[0].end
+				children = children[1:]
+			} else {
+				i = st.skipBalanced(i) // nested too deep, reported by splitDecl
+			}
 		default:
 			start := i
 			i = st.stmtEnd(i)
-			s.items = append(s.items, segItem{start: start, end: i})
+			items = append(items, segItem{start: start, end: i})
 		}
 	}
 }
@@ -522,8 +600,7 @@ func (st *parseState) piece(start, end int, keepNewlines bool) *lexer.PeekingLex
 	}
 	eof := st.toks[end]
 	toks = append(toks, lexer.Token{Type: TokEOF, Pos: eof.Pos})
-	pl, _ := lexer.Upgrade(&sliceLexer{toks: toks}, TokComment, TokBadComment)
-	return pl
+	return newPeekingLexer(toks)
 }
 
 // lexerAt returns the file's participle lexer positioned at token index i. One lexer serves
@@ -531,7 +608,7 @@ func (st *parseState) piece(start, end int, keepNewlines bool) *lexer.PeekingLex
 // (after a failed parse that read past i, it is rebuilt).
 func (st *parseState) lexerAt(i int) *lexer.PeekingLexer {
 	if st.shared == nil || int(st.shared.MakeCheckpoint().RawCursor()) > i {
-		st.shared, _ = lexer.Upgrade(&sliceLexer{toks: st.toks}, TokComment, TokBadComment)
+		st.shared = newPeekingLexer(st.toks)
 	}
 	st.shared.FastForward(lexer.RawCursor(i - 1))
 	return st.shared
@@ -548,6 +625,19 @@ func (st *parseState) parseSeg(s *seg, parent *Decl) *Decl {
 			lex = st.piece(s.kw, s.end, true)
 		} else {
 			lex = st.lexerAt(s.kw)
+		}
+		if st.p.leaf != nil && s.leaf() {
+			cp := lex.MakeCheckpoint()
+			l, err := st.p.leaf.ParseFromLexer(lex, participle.AllowTrailing(true))
+			if err == nil {
+				d := st.convertDecl(l.Decl(), parent)
+				l.release()
+				return d
+			}
+			if l != nil {
+				l.release()
+			}
+			lex.LoadCheckpoint(cp)
 		}
 		g, err := st.p.decl.ParseFromLexer(lex, participle.AllowTrailing(true))
 		if err == nil {
@@ -576,13 +666,13 @@ func (st *parseState) parseSegPieces(s *seg, parent *Decl) *Decl {
 	}
 	g.Header = h
 	if s.lbrace >= 0 {
-		g.LBrace = &gOpen{Pos: st.toks[s.lbrace].Pos, V: "{"}
+		g.LBrace = &gOpen{Pos: st.toks[s.lbrace].Pos}
 	}
 	if s.rbrace >= 0 {
-		g.RBrace = &gClose{Pos: st.toks[s.rbrace].Pos, V: "}"}
+		g.RBrace = &gClose{Pos: st.toks[s.rbrace].Pos}
 	}
 	var children []*Decl
-	for _, it := range s.items {
+	for _, it := range st.items(s) {
 		if it.child != nil {
 			children = append(children, st.parseSeg(it.child, nil))
 			g.Items = append(g.Items, &gItem{Decl: &gDecl{}}) // placeholder keeps order
@@ -596,7 +686,7 @@ func (st *parseState) parseSegPieces(s *seg, parent *Decl) *Decl {
 			}
 			continue
 		}
-		g.Items = append(g.Items, &gItem{Lines: &gLines{Stmts: []*gStmt{stmt}}})
+		g.Items = append(g.Items, &gItem{Lines: &gLines{Stmts: []gStmt{*stmt}, NStmts: 1, NVals: len(stmt.Values)}})
 	}
 	st.headerFailed = err != nil
 	d := st.convertDecl(g, parent)
@@ -773,28 +863,75 @@ func (st *parseState) markLexicalBreaks() {
 	}
 }
 
-func identOf(g *gIdent) *Ident {
-	if g == nil {
-		return nil
+// The AST's small nodes are carved out of per-file chunks rather than allocated one by
+// one: a model has tens of thousands of them, and they live exactly as long as the File.
+// The chunks are new (zeroed), and nodes are filled field by field: copying whole structs
+// into the heap while the GC runs costs a bulk write barrier each.
+const chunk = 64
+
+func (st *parseState) newIdent(id tIdent) *Ident {
+	if len(st.idents) == 0 {
+		st.idents = make([]Ident, chunk)
 	}
-	return &Ident{Name: g.Name, Span: Span{g.Pos.Offset, g.Pos.Offset + len(g.Name)}}
+	p := &st.idents[0]
+	st.idents = st.idents[1:]
+	p.Name, p.Span = id.Name, Span{id.Off, id.Off + len(id.Name)}
+	return p
 }
 
-func refOf(g *gRef) *Ref {
-	if g == nil || g.Head == nil {
+func (st *parseState) newValue() *Value {
+	if len(st.values) == 0 {
+		st.values = make([]Value, chunk)
+	}
+	p := &st.values[0]
+	st.values = st.values[1:]
+	return p
+}
+
+func (st *parseState) newAttr() *Attr {
+	if len(st.attrs) == 0 {
+		st.attrs = make([]Attr, chunk)
+	}
+	p := &st.attrs[0]
+	st.attrs = st.attrs[1:]
+	return p
+}
+
+func (st *parseState) newRef() *Ref {
+	if len(st.refs) == 0 {
+		st.refs = make([]Ref, chunk)
+	}
+	p := &st.refs[0]
+	st.refs = st.refs[1:]
+	return p
+}
+
+func (st *parseState) newDecl() *Decl {
+	if len(st.decls) == 0 {
+		st.decls = make([]Decl, chunk/4)
+	}
+	p := &st.decls[0]
+	st.decls = st.decls[1:]
+	return p
+}
+
+func (st *parseState) refOf(g *tRef) *Ref {
+	if g.Head.Name == "" {
 		return nil
 	}
-	r := &Ref{Arrow: g.Arrow}
-	if g.At != nil {
-		r.Rule, r.From = identOf(g.Head), identOf(g.At)
+	r := st.newRef()
+	r.Arrow = g.Arrow
+	if g.At.Name != "" {
+		r.Rule, r.From = st.newIdent(g.Head), st.newIdent(g.At)
 	} else {
-		r.From = identOf(g.Head)
+		r.From = st.newIdent(g.Head)
 	}
-	r.To = identOf(g.To)
-	if r.To == nil {
+	if g.To.Name != "" {
+		r.To = st.newIdent(g.To)
+	} else {
 		r.Arrow = ""
 	}
-	r.Span.Start = g.Head.Pos.Offset
+	r.Span.Start = g.Head.Off
 	r.Span.End = r.From.Span.End
 	if r.To != nil {
 		r.Span.End = r.To.Span.End
@@ -802,36 +939,39 @@ func refOf(g *gRef) *Ref {
 	return r
 }
 
-func valueOf(g *gValue) *Value {
-	if g == nil {
-		return nil
-	}
-	switch {
-	case g.Str != nil:
-		return &Value{Kind: ValueString, Text: unquote(*g.Str), Span: Span{g.Pos.Offset, g.Pos.Offset + len(*g.Str)}}
-	case g.Date != nil:
-		return &Value{Kind: ValueDate, Text: *g.Date, Span: Span{g.Pos.Offset, g.Pos.Offset + len(*g.Date)}}
-	case g.Num != nil:
-		return &Value{Kind: ValueNumber, Text: *g.Num, Span: Span{g.Pos.Offset, g.Pos.Offset + len(*g.Num)}}
-	case g.Ref != nil:
-		r := refOf(g.Ref)
+func (st *parseState) valueOf(g *tValue) *Value {
+	var v *Value
+	switch g.Kind {
+	case ValueString:
+		v = st.newValue()
+		v.Kind, v.Text, v.Span = ValueString, unquote(g.Text), Span{g.Off, g.Off + len(g.Text)}
+	case ValueDate, ValueNumber:
+		v = st.newValue()
+		v.Kind, v.Text, v.Span = g.Kind, g.Text, Span{g.Off, g.Off + len(g.Text)}
+	case ValueRef:
+		r := st.refOf(&g.Ref)
 		if r == nil {
 			return nil
 		}
-		return &Value{Kind: ValueRef, Text: r.String(), Ref: r, Span: r.Span}
+		v = st.newValue()
+		v.Kind, v.Text, v.Ref, v.Span = ValueRef, r.String(), r, r.Span
 	}
-	return nil
+	return v
 }
 
 func (st *parseState) convertDecl(g *gDecl, parent *Decl) *Decl {
 	h := g.Header
-	d := &Decl{Kind: Kind(h.Kind.Name), Parent: parent, LBrace: -1, RBrace: -1}
+	d := st.newDecl()
+	d.Kind, d.Parent, d.LBrace, d.RBrace = Kind(h.Kind.Name), parent, -1, -1
 	d.KindSpan = Span{h.Kind.Pos.Offset, h.Kind.Pos.Offset + len(h.Kind.Name)}
 	d.Span.Start = d.KindSpan.Start
 	d.Header = Span{d.KindSpan.Start, d.KindSpan.End}
-	first, second := refOf(h.First), refOf(h.Second)
-	d.Title = valueOf(h.Title)
-	for _, r := range []*Ref{first, second} {
+	var first, second *Ref
+	if h.Parts != nil {
+		first, second = st.refOf(&h.Parts.First), st.refOf(&h.Parts.Second)
+		d.Title = st.valueOf(&h.Parts.Title)
+	}
+	for _, r := range [...]*Ref{first, second} {
 		if r != nil && r.Span.End > d.Header.End {
 			d.Header.End = r.Span.End
 		}
@@ -849,15 +989,39 @@ func (st *parseState) convertDecl(g *gDecl, parent *Decl) *Decl {
 	} else {
 		d.Span.End = d.Header.End
 	}
+	// Size the declaration's slices exactly: one backing array for its attributes and one
+	// for all their values.
+	nAttrs, nVals, nDecls := 0, 0, 0
 	for _, it := range g.Items {
 		switch {
 		case it.Lines != nil:
-			for _, stmt := range it.Lines.Stmts {
-				a := &Attr{Key: *identOf(stmt.Key)}
+			nAttrs += it.Lines.NStmts
+			nVals += it.Lines.NVals
+		case it.Decl != nil && it.Decl.Header != nil:
+			nDecls++
+		}
+	}
+	if nAttrs > 0 {
+		d.Attrs = make([]*Attr, 0, nAttrs)
+	}
+	if nDecls > 0 {
+		d.Children = make([]*Decl, 0, nDecls)
+	}
+	vals := make([]*Value, nVals)
+	for _, it := range g.Items {
+		switch {
+		case it.Lines != nil:
+			stmts := it.Lines.stmts(&st.cursor, &st.stmtBuf, &st.valBuf)
+			for i := range stmts {
+				stmt := &stmts[i]
+				a := st.newAttr()
+				a.Key = Ident{Name: stmt.Key.Name, Span: Span{stmt.Key.Off, stmt.Key.Off + len(stmt.Key.Name)}}
 				a.Span = a.Key.Span
-				a.Values = make([]*Value, 0, len(stmt.Values))
-				for _, gv := range stmt.Values {
-					if v := valueOf(gv); v != nil {
+				n := len(stmt.Values)
+				a.Values = vals[:0:n]
+				vals = vals[n:]
+				for j := range stmt.Values {
+					if v := st.valueOf(&stmt.Values[j]); v != nil {
 						a.Values = append(a.Values, v)
 						a.Span.End = v.Span.End
 					}
@@ -874,7 +1038,6 @@ func (st *parseState) convertDecl(g *gDecl, parent *Decl) *Decl {
 // headerParts assigns the header's references according to the kind and reports header
 // forms the kind does not take.
 func (st *parseState) headerParts(d *Decl, first, second *Ref) {
-	form := headerForm(d.Kind)
 	errorf := st.errorf
 	if st.headerFailed {
 		// The header did not parse and is reported: what is missing from it is no news.
@@ -883,7 +1046,7 @@ func (st *parseState) headerParts(d *Decl, first, second *Ref) {
 	}
 	bad := func(r *Ref, why string) {
 		d.Broken = true
-		errorf(r.Span, "%s; write %s", why, form)
+		errorf(r.Span, "%s; write %s", why, headerForm(d.Kind))
 	}
 	if d.Kind == KindFlow && second == nil && first != nil && first.To == nil && first.Rule == nil &&
 		d.Title != nil && d.Title.Kind == ValueRef && d.Title.Ref.Rule == nil && d.Title.Ref.To == nil {
@@ -920,7 +1083,7 @@ func (st *parseState) headerParts(d *Decl, first, second *Ref) {
 		}
 		if first == nil {
 			d.Broken = true
-			errorf(d.KindSpan, "a flow needs its endpoints: write %s", form)
+			errorf(d.KindSpan, "a flow needs its endpoints: write %s", headerForm(d.Kind))
 			return
 		}
 		if first.Rule != nil {
@@ -938,7 +1101,7 @@ func (st *parseState) headerParts(d *Decl, first, second *Ref) {
 		}
 		if first == nil {
 			d.Broken = true
-			errorf(d.KindSpan, "%s needs the threat it answers: write %s", d.Kind, form)
+			errorf(d.KindSpan, "%s needs the threat it answers: write %s", d.Kind, headerForm(d.Kind))
 			return
 		}
 		if first.To != nil && first.Rule == nil {
@@ -953,7 +1116,7 @@ func (st *parseState) headerParts(d *Decl, first, second *Ref) {
 		if first == nil {
 			if d.Kind != KindModel {
 				d.Broken = true
-				errorf(Span{d.KindSpan.End, d.KindSpan.End}, "%s needs an id: write %s", d.Kind, form)
+				errorf(Span{d.KindSpan.End, d.KindSpan.End}, "%s needs an id: write %s", d.Kind, headerForm(d.Kind))
 			}
 			return
 		}

@@ -27,7 +27,18 @@ func validate(f *File, diags *[]Diagnostic, badToken func(off int) bool) {
 		if d.Kind == KindModel && d.Parent != nil {
 			add(SeverityError, d.KindSpan, "model belongs at the top level of a file")
 		}
-		seen := map[string]*Attr{}
+		// seen holds the first attribute of each known name. The schema bounds the number of
+		// names, so a short list beats a map (which cost an allocation per declaration).
+		var seenBuf [16]*Attr
+		seen := seenBuf[:0]
+		firstSeen := func(name string) *Attr {
+			for _, a := range seen {
+				if a.Key.Name == name {
+					return a
+				}
+			}
+			return nil
+		}
 		for _, a := range d.Attrs {
 			spec, ok := LookupAttribute(d.Kind, a.Key.Name)
 			if !ok {
@@ -42,7 +53,7 @@ func validate(f *File, diags *[]Diagnostic, badToken func(off int) bool) {
 				add(SeverityError, a.Key.Span, "%s", msg)
 				continue
 			}
-			if prev, dup := seen[a.Key.Name]; dup {
+			if prev := firstSeen(a.Key.Name); prev != nil {
 				line, col := f.Lines.Position(prev.Key.Span.Start)
 				if spec.List {
 					add(SeverityWarning, a.Key.Span, "`%s` is given again (first at %d:%d); list all values in one line: `%s a, b`", a.Key.Name, line, col, a.Key.Name)
@@ -50,12 +61,12 @@ func validate(f *File, diags *[]Diagnostic, badToken func(off int) bool) {
 					add(SeverityError, a.Key.Span, "`%s` is set twice (first at %d:%d); keep one", a.Key.Name, line, col)
 				}
 			} else {
-				seen[a.Key.Name] = a
+				seen = append(seen, a)
 			}
 			checkValues(d, a, spec, add)
 		}
 		for _, spec := range Attributes(d.Kind) {
-			if spec.Required && seen[spec.Name] == nil && !d.Broken {
+			if spec.Required && firstSeen(spec.Name) == nil && !d.Broken {
 				add(SeverityError, d.IDSpan(), "%s `%s` needs `%s`: %s", d.Kind, d.ID(), spec.Name, strings.ToLower(spec.Doc[:1])+spec.Doc[1:])
 			}
 		}
