@@ -11,7 +11,7 @@ import (
 )
 
 // benchEditor opens a generated model of n services and one of its service files.
-func benchEditor(b *testing.B, n int) (*editor, string, string) {
+func benchEditor(b testing.TB, n int) (*editor, string, string) {
 	b.Helper()
 	files := gen.Model(n, 1)
 	root := writeModel(b, files)

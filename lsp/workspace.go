@@ -86,6 +86,9 @@ func newWorkspace(s *Server) *workspace {
 func (w *workspace) stop() {
 	w.mu.Lock()
 	w.stopped = true
+	if w.cancelFull != nil {
+		w.cancelFull() // nobody waits for it any more
+	}
 	running := w.running
 	w.mu.Unlock()
 	if running {
