@@ -140,7 +140,7 @@ func trustOf(s *Symbol) int {
 		return s.Boundary.trust
 	}
 	if s.Kind == dsl.KindActor {
-		if has(s.Decl, "trusted") {
+		if s.has(flagTrusted) {
 			return trustHigh
 		}
 		return trustUntrusted
@@ -153,7 +153,7 @@ func zoneName(s *Symbol) string {
 	if s.Boundary != nil {
 		return fmt.Sprintf("boundary `%s` (trust %s)", s.Boundary.ID, dsl.TrustLevels[s.Boundary.trust])
 	}
-	if s.Kind == dsl.KindActor && !has(s.Decl, "trusted") {
+	if s.Kind == dsl.KindActor && !s.has(flagTrusted) {
 		return "no boundary (an actor outside every boundary counts as the internet)"
 	}
 	return "no boundary"
@@ -171,7 +171,7 @@ func crosses(f *Symbol) bool {
 var internetZone = &Symbol{ID: "internet"}
 
 func zoneKey(s *Symbol) *Symbol {
-	if s.Boundary == nil && s.Kind == dsl.KindActor && !has(s.Decl, "trusted") {
+	if s.Boundary == nil && s.Kind == dsl.KindActor && !s.has(flagTrusted) {
 		return internetZone
 	}
 	return s.Boundary
@@ -200,7 +200,7 @@ func directions(f *Symbol) []direction {
 // inboundUntrusted reports whether data moves from a less trusted sender into the receiver:
 // the sender is an untrusted actor or sits in a less trusted boundary.
 func (d direction) inboundUntrusted() bool {
-	if d.src.Kind == dsl.KindActor && !has(d.src.Decl, "trusted") {
+	if d.src.Kind == dsl.KindActor && !d.src.has(flagTrusted) {
 		return true
 	}
 	return trustOf(d.src) < trustOf(d.dst)
@@ -237,7 +237,7 @@ func untrustedInputs(s *Symbol) []direction {
 // elementExposure is the likelihood driver of an element rule: the highest exposure of its
 // inbound flows, high when it is declared internet_facing.
 func elementExposure(s *Symbol) (int, string) {
-	if has(s.Decl, "internet_facing") {
+	if s.has(flagInternetFacing) {
 		return levelHigh, fmt.Sprintf("`%s` is internet_facing", s.ID)
 	}
 	best, why := levelLow, fmt.Sprintf("no less trusted sender reaches `%s`", s.ID)
@@ -259,7 +259,7 @@ func internetFacing(s *Symbol) bool {
 	if s.cached {
 		return s.facing
 	}
-	if has(s.Decl, "internet_facing") {
+	if s.has(flagInternetFacing) {
 		return true
 	}
 	for _, f := range s.Inbound {
@@ -403,4 +403,187 @@ func clearance(s *Symbol) (int, *Symbol) {
 		}
 	}
 	return best, by
+}
+
+// flag is a yes/no attribute the rules test on elements and flows.
+type flag uint8
+
+// The flags the rules read; flagNames spells them.
+const (
+	flagAcceptsUploads flag = iota
+	flagAccessControl
+	flagAppendOnly
+	flagAuditLogging
+	flagAuthenticated
+	flagAuthorized
+	flagBackup
+	flagCSRFProtection
+	flagEgressAllowlist
+	flagEncodesOutput
+	flagEncrypted
+	flagEncryptedAtRest
+	flagExecutesCommands
+	flagFetchesURLs
+	flagHuman
+	flagInternetFacing
+	flagLogRedaction
+	flagLoginThrottling
+	flagMFA
+	flagMemorySafe
+	flagParameterizedQueries
+	flagRateLimited
+	flagRedundant
+	flagSecureCookies
+	flagSigned
+	flagSignedArtifacts
+	flagTrusted
+	flagUsesSecrets
+	flagValidatesInput
+	flagValidatesUploads
+	flagVPN
+	flagXMLHardened
+	numFlags
+)
+
+var flagNames = [numFlags]string{
+	flagAcceptsUploads:       "accepts_uploads",
+	flagAccessControl:        "access_control",
+	flagAppendOnly:           "append_only",
+	flagAuditLogging:         "audit_logging",
+	flagAuthenticated:        "authenticated",
+	flagAuthorized:           "authorized",
+	flagBackup:               "backup",
+	flagCSRFProtection:       "csrf_protection",
+	flagEgressAllowlist:      "egress_allowlist",
+	flagEncodesOutput:        "encodes_output",
+	flagEncrypted:            "encrypted",
+	flagEncryptedAtRest:      "encrypted_at_rest",
+	flagExecutesCommands:     "executes_commands",
+	flagFetchesURLs:          "fetches_urls",
+	flagHuman:                "human",
+	flagInternetFacing:       "internet_facing",
+	flagLogRedaction:         "log_redaction",
+	flagLoginThrottling:      "login_throttling",
+	flagMFA:                  "mfa",
+	flagMemorySafe:           "memory_safe",
+	flagParameterizedQueries: "parameterized_queries",
+	flagRateLimited:          "rate_limited",
+	flagRedundant:            "redundant",
+	flagSecureCookies:        "secure_cookies",
+	flagSigned:               "signed",
+	flagSignedArtifacts:      "signed_artifacts",
+	flagTrusted:              "trusted",
+	flagUsesSecrets:          "uses_secrets",
+	flagValidatesInput:       "validates_input",
+	flagValidatesUploads:     "validates_uploads",
+	flagVPN:                  "vpn",
+	flagXMLHardened:          "xml_hardened",
+}
+
+// flagByName maps an attribute name to its flag.
+var flagByName = func() map[string]flag {
+	m := make(map[string]flag, numFlags)
+	for f, name := range flagNames {
+		m[name] = flag(f)
+	}
+	return m
+}()
+
+// flagSet is a set of flags.
+type flagSet uint64
+
+func (fs flagSet) has(f flag) bool { return fs&(1<<f) != 0 }
+
+// attrFacts are the attributes of an element or flow that the rules read, looked up once
+// by cacheAttrs instead of by a scan of the declaration per rule.
+type attrFacts struct {
+	cached bool
+	// on holds the flags that are present and not `false` (has); off those declared
+	// `false` (declaredFalse). Like Decl.Attr, the first attribute of a name counts.
+	on, off flagSet
+	// The first values of `kind`, `purpose`, `authenticated` and `authorized`, or "".
+	kind, purpose, authn, authz string
+}
+
+// cacheAttrs looks up, once per element and flow, the attributes the rules read.
+func cacheAttrs(m *Model) {
+	for _, list := range [][]*Symbol{m.Elements, m.Flows} {
+		for _, s := range list {
+			s.attrs = readAttrs(s.Decl)
+		}
+	}
+}
+
+// readAttrs scans a declaration's attributes once.
+func readAttrs(d *dsl.Decl) attrFacts {
+	af := attrFacts{cached: true}
+	var seen flagSet
+	var seenKind, seenPurpose bool
+	for _, a := range d.Attrs {
+		name, first := a.Key.Name, ""
+		if len(a.Values) > 0 {
+			first = a.Values[0].Text
+		}
+		switch {
+		case name == "kind":
+			if !seenKind {
+				seenKind, af.kind = true, first
+			}
+			continue
+		case name == "purpose":
+			if !seenPurpose {
+				seenPurpose, af.purpose = true, first
+			}
+			continue
+		}
+		f, ok := flagByName[name]
+		if !ok || seen.has(f) {
+			continue
+		}
+		seen |= 1 << f
+		if len(a.Values) > 0 && first == "false" {
+			af.off |= 1 << f
+			continue
+		}
+		af.on |= 1 << f
+		switch f {
+		case flagAuthenticated:
+			af.authn = first
+		case flagAuthorized:
+			af.authz = first
+		}
+	}
+	return af
+}
+
+// has reports whether flag f is set on an element or flow (present, and not `false`).
+func (s *Symbol) has(f flag) bool {
+	if !s.attrs.cached {
+		return has(s.Decl, flagNames[f])
+	}
+	return s.attrs.on.has(f)
+}
+
+// declaredFalse reports whether flag f is explicitly `false` on an element or flow.
+func (s *Symbol) declaredFalse(f flag) bool {
+	if !s.attrs.cached {
+		return declaredFalse(s.Decl, flagNames[f])
+	}
+	return s.attrs.off.has(f)
+}
+
+// kindWord returns the element's `kind` attribute (not its declaration kind), or "".
+func (s *Symbol) kindWord() string {
+	if !s.attrs.cached {
+		return word(s.Decl, "kind")
+	}
+	return s.attrs.kind
+}
+
+// purpose returns a flow's `purpose`, or "".
+func (s *Symbol) purpose() string {
+	if !s.attrs.cached {
+		return word(s.Decl, "purpose")
+	}
+	return s.attrs.purpose
 }

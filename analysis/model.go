@@ -42,6 +42,7 @@ type Symbol struct {
 	allData   []*Symbol   // elements: dataOf
 	untrusted []direction // elements: untrustedInputs
 	facing    bool        // elements: internetFacing
+	attrs     attrFacts   // elements and flows: the attributes the rules read
 }
 
 // Title returns the declaration's title, or its id.
@@ -174,6 +175,7 @@ func buildModel(files []*dsl.File, out *[]Finding) *Model {
 	for _, r := range m.Responses {
 		b.recordThreatRef(r.File, r.Decl, r.Decl.Target, "header")
 	}
+	cacheAttrs(m)
 	computeTrust(m)
 	cacheDataFacts(m)
 	computeClasses(m)

@@ -102,28 +102,35 @@ func classImpact(data []*Symbol) (int, string) { return impactOf(data) }
 func fixed(level int, why string) (int, string) { return level, why }
 
 func isStoreKind(s *Symbol, kinds ...string) bool {
-	return s != nil && s.Kind == dsl.KindStore && contains(kinds, word(s.Decl, "kind"))
+	return s != nil && s.Kind == dsl.KindStore && contains(kinds, s.kindWord())
 }
 
 func isService(s *Symbol) bool { return s != nil && s.Kind == dsl.KindService }
 
 func senderIsHuman(d direction) bool {
-	return d.src.Kind == dsl.KindActor && (has(d.src.Decl, "human") || contains([]string{"user", "browser", "mobile", "admin"}, word(d.src.Decl, "kind")))
+	return d.src.Kind == dsl.KindActor && (d.src.has(flagHuman) || contains([]string{"user", "browser", "mobile", "admin"}, d.src.kindWord()))
 }
 
+// authMethod returns a flow's `authenticated` method ("" when none is named) and whether
+// the flow is authenticated.
 func authMethod(f *Symbol) (string, bool) {
-	a := f.Decl.Attr("authenticated")
-	if a == nil || (len(a.Values) > 0 && a.Values[0].Text == "false") {
-		return "", false
+	if !f.attrs.cached {
+		return declMethod(f.Decl, "authenticated")
 	}
-	if len(a.Values) == 0 {
-		return "", true
-	}
-	return a.Values[0].Text, true
+	return f.attrs.authn, f.attrs.on.has(flagAuthenticated)
 }
 
+// authzMethod is authMethod for `authorized`.
 func authzMethod(f *Symbol) (string, bool) {
-	a := f.Decl.Attr("authorized")
+	if !f.attrs.cached {
+		return declMethod(f.Decl, "authorized")
+	}
+	return f.attrs.authz, f.attrs.on.has(flagAuthorized)
+}
+
+// declMethod reads a flag that may name a method: `authenticated oidc`.
+func declMethod(d *dsl.Decl, key string) (string, bool) {
+	a := d.Attr(key)
 	if a == nil || (len(a.Values) > 0 && a.Values[0].Text == "false") {
 		return "", false
 	}
@@ -167,12 +174,12 @@ func Catalog() []*Rule {
 					return nil
 				}
 				data := dataOf(d.dst)
-				if maxClassRank(data) < 2 && word(d.flow.Decl, "purpose") != "admin" {
+				if maxClassRank(data) < 2 && d.flow.purpose() != "admin" {
 					return nil
 				}
 				l, lw := flowLikelihood(d, -1)
 				i, iw := classImpact(data)
-				if has(d.flow.Decl, "mfa") {
+				if d.flow.has(flagMFA) {
 					return clearedBy("the flow requires mfa")
 				}
 				return fires(fmt.Sprintf("`%s` logs in to `%s` with %s only", d.src.ID, d.dst.ID, m), rate(l, lw, i, iw), d.flow)
@@ -186,7 +193,7 @@ func Catalog() []*Rule {
 					if m, ok := authMethod(f); ok && m == "password" {
 						l, lw := elementLikelihood(s, 0)
 						i, iw := classImpact(dataOf(s))
-						if has(s.Decl, "login_throttling") {
+						if s.has(flagLoginThrottling) {
 							return clearedBy("the service declares login_throttling")
 						}
 						return fires(fmt.Sprintf("flow `%s` logs in to `%s` with a password", f.ID, s.ID), rate(l, lw, i, iw), s)
@@ -209,7 +216,7 @@ func Catalog() []*Rule {
 				}
 				l, lw := flowLikelihood(d, -1)
 				i, iw := classImpact(d.flow.Data)
-				if has(d.flow.Decl, "encrypted") {
+				if d.flow.has(flagEncrypted) {
 					return clearedBy("the flow is encrypted")
 				}
 				return fires(fmt.Sprintf("the flow crosses from %s to %s", zoneName(d.src), zoneName(d.dst)), rate(l, lw, i, iw), d.flow)
@@ -224,12 +231,12 @@ func Catalog() []*Rule {
 				}
 				l, lw := flowLikelihood(d, -1)
 				i, iw := classImpact(dataOf(d.dst))
-				enc := has(d.flow.Decl, "encrypted")
+				enc := d.flow.has(flagEncrypted)
 				why := fmt.Sprintf("`%s` keeps a session for `%s`", d.dst.ID, d.src.ID)
 				if !enc {
 					return firesFix(why+" over an unencrypted flow", rate(l, lw, i, iw), d.flow, &Fix{On: "self", Attr: "encrypted"})
 				}
-				if has(d.dst.Decl, "secure_cookies") {
+				if d.dst.has(flagSecureCookies) {
 					return clearedBy("the flow is encrypted and the service sets secure_cookies")
 				}
 				return fires(why+" without secure_cookies", rate(l, lw, i, iw), d.dst)
@@ -240,12 +247,12 @@ func Catalog() []*Rule {
 			CWE: []int{352, 1275}, CAPEC: []int{62}, Fix: &Fix{On: "target", Attr: "csrf_protection"},
 			eval: eachDirection(func(d direction) *hit {
 				m, ok := authMethod(d.flow)
-				if !ok || m != "session" || word(d.src.Decl, "kind") != "browser" || !isService(d.dst) {
+				if !ok || m != "session" || d.src.kindWord() != "browser" || !isService(d.dst) {
 					return nil
 				}
 				l, lw := flowLikelihood(d, -1)
 				i, iw := classImpact(dataOf(d.dst))
-				if has(d.dst.Decl, "csrf_protection") {
+				if d.dst.has(flagCSRFProtection) {
 					return clearedBy("the service declares csrf_protection")
 				}
 				return fires(fmt.Sprintf("browser `%s` sends session-authenticated requests to `%s`", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.dst)
@@ -255,14 +262,14 @@ func Catalog() []*Rule {
 			Clears:    "`signed` or `authenticated` on the flow", Hint: "Sign messages (HMAC, JWS) or use mTLS; check replay windows.",
 			CWE: []int{345, 290}, CAPEC: []int{194, 148}, Fix: &Fix{On: "self", Attr: "signed"},
 			eval: eachDirection(func(d direction) *hit {
-				k := word(d.src.Decl, "kind")
-				if d.src.Kind != dsl.KindActor || (k != "service" && k != "partner") || has(d.src.Decl, "trusted") {
+				k := d.src.kindWord()
+				if d.src.Kind != dsl.KindActor || (k != "service" && k != "partner") || d.src.has(flagTrusted) {
 					return nil
 				}
 				_, auth := authMethod(d.flow)
 				l, lw := flowLikelihood(d, 0)
 				i, iw := integrityImpact(d.flow.Data)
-				if auth || has(d.flow.Decl, "signed") {
+				if auth || d.flow.has(flagSigned) {
 					return clearedBy("the flow is authenticated or signed")
 				}
 				return fires(fmt.Sprintf("external `%s` sends data to `%s`", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.flow)
@@ -280,7 +287,7 @@ func Catalog() []*Rule {
 				d := directions(f)[0]
 				l, lw := flowLikelihood(d, -1)
 				i, iw := integrityImpact(f.Data)
-				if has(f.Decl, "encrypted") || has(f.Decl, "signed") {
+				if f.has(flagEncrypted) || f.has(flagSigned) {
 					return clearedBy("the flow is encrypted or signed")
 				}
 				return fires(fmt.Sprintf("the flow crosses from %s to %s", zoneName(f.From), zoneName(f.To)), rate(l, lw, i, iw), f)
@@ -296,7 +303,7 @@ func Catalog() []*Rule {
 				}
 				l, lw := elementLikelihood(s, -1)
 				i, iw := classImpact(dataOf(s))
-				if has(s.Decl, "validates_input") {
+				if s.has(flagValidatesInput) {
 					return clearedBy("the service declares validates_input")
 				}
 				return fires(fmt.Sprintf("`%s` receives input from `%s`", s.ID, in[0].src.ID), rate(l, lw, i, iw), s)
@@ -311,22 +318,22 @@ func Catalog() []*Rule {
 				}
 				l, lw := elementLikelihood(d.src, 0)
 				i, iw := classImpact(dataOf(d.dst))
-				if has(d.src.Decl, "parameterized_queries") {
+				if d.src.has(flagParameterizedQueries) {
 					return clearedBy("the service declares parameterized_queries")
 				}
-				return fires(fmt.Sprintf("`%s` takes untrusted input and queries %s store `%s`", d.src.ID, word(d.dst.Decl, "kind"), d.dst.ID), rate(l, lw, i, iw), d.src)
+				return fires(fmt.Sprintf("`%s` takes untrusted input and queries %s store `%s`", d.src.ID, d.dst.kindWord(), d.dst.ID), rate(l, lw, i, iw), d.src)
 			})},
 		{ID: "command-injection", Title: "OS command injection", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with untrusted input runs operating-system commands and does not validate input",
 			Clears:    "`validates_input` on the service (and no shell)", Hint: "Avoid shells; pass argument vectors; allow-list arguments; least privilege.",
 			CWE: []int{78, 77}, CAPEC: []int{88, 248}, Fix: &Fix{On: "self", Attr: "validates_input"},
 			eval: func(s *Symbol) *hit {
-				if !has(s.Decl, "executes_commands") || len(untrustedInputs(s)) == 0 {
+				if !s.has(flagExecutesCommands) || len(untrustedInputs(s)) == 0 {
 					return nil
 				}
 				l, lw := elementLikelihood(s, -1)
 				i, iw := fixed(levelHigh, "commands run with the service's privileges")
-				if has(s.Decl, "validates_input") {
+				if s.has(flagValidatesInput) {
 					return clearedBy("the service declares validates_input")
 				}
 				return fires(fmt.Sprintf("`%s` runs commands and takes untrusted input", s.ID), rate(l, lw, i, iw), s)
@@ -336,12 +343,12 @@ func Catalog() []*Rule {
 			Clears:    "`encodes_output` on the service", Hint: "Context-aware encoding, auto-escaping templates, a Content Security Policy.",
 			CWE: []int{79, 116}, CAPEC: []int{63}, Fix: &Fix{On: "self", Attr: "encodes_output"},
 			eval: func(s *Symbol) *hit {
-				if word(s.Decl, "kind") != "web" || len(untrustedInputs(s)) == 0 {
+				if s.kindWord() != "web" || len(untrustedInputs(s)) == 0 {
 					return nil
 				}
 				l, lw := elementLikelihood(s, -1)
 				i, iw := classImpact(dataOf(s))
-				if has(s.Decl, "encodes_output") {
+				if s.has(flagEncodesOutput) {
 					return clearedBy("the service declares encodes_output")
 				}
 				return fires(fmt.Sprintf("web service `%s` renders pages from untrusted input", s.ID), rate(l, lw, i, iw), s)
@@ -370,11 +377,11 @@ func Catalog() []*Rule {
 			Clears:    "`validates_uploads` on the service", Hint: "Check type and size, rename, store outside the web root, scan, serve from another origin.",
 			CWE: []int{434}, CAPEC: []int{17, 650}, Fix: &Fix{On: "self", Attr: "validates_uploads"},
 			eval: func(s *Symbol) *hit {
-				if !has(s.Decl, "accepts_uploads") || len(untrustedInputs(s)) == 0 {
+				if !s.has(flagAcceptsUploads) || len(untrustedInputs(s)) == 0 {
 					return nil
 				}
 				l, lw := elementLikelihood(s, -1)
-				if has(s.Decl, "validates_uploads") {
+				if s.has(flagValidatesUploads) {
 					return clearedBy("the service declares validates_uploads")
 				}
 				return fires(fmt.Sprintf("`%s` accepts uploads from untrusted senders", s.ID), rate(l, lw, levelHigh, "an uploaded web shell runs code"), s)
@@ -393,7 +400,7 @@ func Catalog() []*Rule {
 				if !auth {
 					return firesFix(fmt.Sprintf("`%s` writes into `%s` across a boundary without authentication", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.flow, &Fix{On: "self", Attr: "authenticated"})
 				}
-				if has(d.dst.Decl, "access_control") {
+				if d.dst.has(flagAccessControl) {
 					return clearedBy("the flow is authenticated and the store declares access_control")
 				}
 				return fires(fmt.Sprintf("`%s` writes into `%s`, which declares no access_control", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.dst)
@@ -403,10 +410,10 @@ func Catalog() []*Rule {
 			Clears:    "`signed_artifacts` on the flow", Hint: "Sign artifacts and verify provenance at deploy time; pin dependencies.",
 			CWE: []int{494, 829}, CAPEC: []int{184, 186, 538}, Fix: &Fix{On: "self", Attr: "signed_artifacts"},
 			eval: func(f *Symbol) *hit {
-				if word(f.Decl, "purpose") != "deploy" {
+				if f.purpose() != "deploy" {
 					return nil
 				}
-				if has(f.Decl, "signed_artifacts") {
+				if f.has(flagSignedArtifacts) {
 					return clearedBy("the flow declares signed_artifacts")
 				}
 				return fires(fmt.Sprintf("`%s` deploys artifacts", f.ID), rate(levelLow, "supply-chain attacks need a foothold upstream", levelHigh, "deployed code runs with full privileges"), f)
@@ -435,7 +442,7 @@ func Catalog() []*Rule {
 				if human {
 					why = fmt.Sprintf("people act through `%s`", s.ID)
 				}
-				if has(s.Decl, "audit_logging") {
+				if s.has(flagAuditLogging) {
 					return clearedBy("the service declares audit_logging")
 				}
 				return fires(why, rate(levelMedium, "insiders and attackers deny actions no record proves", i, iw), s)
@@ -445,7 +452,7 @@ func Catalog() []*Rule {
 			Clears:    "`append_only` on the store", Hint: "WORM or immutable storage, hash chaining, separate writer identities.",
 			CWE: []int{117, 732}, CAPEC: []int{268, 93}, Fix: &Fix{On: "self", Attr: "append_only"},
 			eval: func(s *Symbol) *hit {
-				if word(s.Decl, "kind") != "log" {
+				if s.kindWord() != "log" {
 					return nil
 				}
 				l, lw := elementLikelihood(s, 0)
@@ -456,7 +463,7 @@ func Catalog() []*Rule {
 						}
 					}
 				}
-				if has(s.Decl, "append_only") {
+				if s.has(flagAppendOnly) {
 					return clearedBy("the store is append_only")
 				}
 				return fires(fmt.Sprintf("`%s` holds logs that writers can change", s.ID), rate(l, lw, levelMedium, "altered logs hide what happened"), s)
@@ -481,7 +488,7 @@ func Catalog() []*Rule {
 			Clears:    "a flow to a log store in another boundary", Hint: "Forward audit events to a central store in a separate trust boundary.",
 			CWE: []int{778}, CAPEC: []int{571},
 			eval: func(s *Symbol) *hit {
-				if !has(s.Decl, "audit_logging") {
+				if !s.has(flagAuditLogging) {
 					return nil
 				}
 				local, remote := 0, 0
@@ -516,7 +523,7 @@ func Catalog() []*Rule {
 					return nil
 				}
 				l, lw := flowLikelihood(directions(f)[0], 0)
-				if has(f.Decl, "encrypted") {
+				if f.has(flagEncrypted) {
 					return clearedBy("the flow is encrypted")
 				}
 				return fires(fmt.Sprintf("the flow carries `%s`", d.ID), rate(l, lw, levelHigh, fmt.Sprintf("`%s` is a credential", d.ID)), f)
@@ -531,7 +538,7 @@ func Catalog() []*Rule {
 				}
 				l, lw := flowLikelihood(directions(f)[0], 0)
 				i, iw := classImpact(f.Data)
-				if has(f.Decl, "encrypted") {
+				if f.has(flagEncrypted) {
 					return clearedBy("the flow is encrypted")
 				}
 				return fires(fmt.Sprintf("the flow crosses from %s to %s in clear text", zoneName(f.From), zoneName(f.To)), rate(l, lw, i, iw), f)
@@ -542,7 +549,7 @@ func Catalog() []*Rule {
 			CWE: []int{326, 327, 757}, CAPEC: []int{217, 220}, Fix: &Fix{On: "self", Attr: "tls_min", Value: "1.2"},
 			eval: func(f *Symbol) *hit {
 				v := word(f.Decl, "tls_min")
-				if !has(f.Decl, "encrypted") || v == "" || len(directions(f)) == 0 {
+				if !f.has(flagEncrypted) || v == "" || len(directions(f)) == 0 {
 					return nil
 				}
 				n, err := strconv.ParseFloat(v, 64)
@@ -565,7 +572,7 @@ func Catalog() []*Rule {
 					return nil
 				}
 				i, iw := classImpact(s.Data)
-				if has(s.Decl, "encrypted_at_rest") {
+				if s.has(flagEncryptedAtRest) {
 					return clearedBy("the store is encrypted_at_rest")
 				}
 				return fires(fmt.Sprintf("`%s` stores %s data", s.ID, dsl.Classifications[maxClassRank(s.Data)]), rate(levelLow, "the attacker needs the disks, backups or snapshots", i, iw), s)
@@ -594,7 +601,7 @@ func Catalog() []*Rule {
 			Clears:    "`secret_source vault` on the service", Hint: "Inject secrets at run time from a secret manager, and rotate them.",
 			CWE: []int{798, 522}, CAPEC: []int{191}, Fix: &Fix{On: "self", Attr: "secret_source", Value: "vault"},
 			eval: func(s *Symbol) *hit {
-				if !has(s.Decl, "uses_secrets") {
+				if !s.has(flagUsesSecrets) {
 					return nil
 				}
 				src := word(s.Decl, "secret_source")
@@ -629,7 +636,7 @@ func Catalog() []*Rule {
 			CWE: []int{359}, Fix: &Fix{On: "self", Attr: "dpa", Value: `"DPA reference"`},
 			eval: eachDirection(func(d direction) *hit {
 				p := dataTagged(d.flow.Data, "pii")
-				if p == nil || d.dst.Kind != dsl.KindActor || has(d.dst.Decl, "trusted") {
+				if p == nil || d.dst.Kind != dsl.KindActor || d.dst.has(flagTrusted) {
 					return nil
 				}
 				i, iw := classImpact(d.flow.Data)
@@ -651,7 +658,7 @@ func Catalog() []*Rule {
 					return nil
 				}
 				i, iw := classImpact([]*Symbol{s})
-				if has(d.src.Decl, "log_redaction") {
+				if d.src.has(flagLogRedaction) {
 					return clearedBy("the service declares log_redaction")
 				}
 				return fires(fmt.Sprintf("`%s` handles `%s` and logs to `%s`", d.src.ID, s.ID, d.dst.ID), rate(levelMedium, "logs are read by many and kept long", i, iw), d.src)
@@ -661,11 +668,11 @@ func Catalog() []*Rule {
 			Clears:    "`egress_allowlist` on the service", Hint: "Allow-list destinations; block link-local and metadata ranges.",
 			CWE: []int{918}, CAPEC: []int{664}, Fix: &Fix{On: "self", Attr: "egress_allowlist"},
 			eval: func(s *Symbol) *hit {
-				if !has(s.Decl, "fetches_urls") || len(untrustedInputs(s)) == 0 {
+				if !s.has(flagFetchesURLs) || len(untrustedInputs(s)) == 0 {
 					return nil
 				}
 				l, lw := elementLikelihood(s, -1)
-				if has(s.Decl, "egress_allowlist") {
+				if s.has(flagEgressAllowlist) {
 					return clearedBy("the service declares egress_allowlist")
 				}
 				return fires(fmt.Sprintf("`%s` fetches URLs that untrusted senders name", s.ID), rate(l, lw, levelHigh, "internal services and cloud metadata are reachable"), s)
@@ -680,7 +687,7 @@ func Catalog() []*Rule {
 				}
 				l, lw := elementLikelihood(d.src, 0)
 				i, iw := classImpact(dataOf(d.dst))
-				if has(d.src.Decl, "validates_input") {
+				if d.src.has(flagValidatesInput) {
 					return clearedBy("the service declares validates_input")
 				}
 				return fires(fmt.Sprintf("`%s` takes untrusted input and uses file store `%s`", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.src)
@@ -695,7 +702,7 @@ func Catalog() []*Rule {
 				}
 				l, lw := elementLikelihood(s, -1)
 				i, iw := classImpact(dataOf(s))
-				if has(s.Decl, "xml_hardened") {
+				if s.has(flagXMLHardened) {
 					return clearedBy("the service declares xml_hardened")
 				}
 				return fires(fmt.Sprintf("`%s` parses XML from untrusted senders", s.ID), rate(l, lw, i, iw), s)
@@ -711,7 +718,7 @@ func Catalog() []*Rule {
 					return nil
 				}
 				i, iw := availabilityImpact(s)
-				if has(s.Decl, "rate_limited") {
+				if s.has(flagRateLimited) {
 					return clearedBy("the service is rate_limited")
 				}
 				return fires(fmt.Sprintf("`%s` is reachable from the internet", s.ID), rate(levelHigh, "anyone on the internet can send requests", i, iw), s)
@@ -724,7 +731,7 @@ func Catalog() []*Rule {
 				if word(s.Decl, "availability") != "critical" {
 					return nil
 				}
-				if has(s.Decl, "redundant") {
+				if s.has(flagRedundant) {
 					return clearedBy("the element is redundant")
 				}
 				return fires(fmt.Sprintf("`%s` has availability critical", s.ID), rate(levelLow, "single instances fail now and then", levelHigh, "availability is critical"), s)
@@ -741,7 +748,7 @@ func Catalog() []*Rule {
 				if i < levelHigh {
 					return nil
 				}
-				if has(s.Decl, "backup") {
+				if s.has(flagBackup) {
 					return clearedBy("the store has backups")
 				}
 				return fires(fmt.Sprintf("`%s` keeps data that must not be lost", s.ID), rate(levelLow, "ransomware, deletion and corruption are rare but real", i, iw), s)
@@ -774,7 +781,7 @@ func Catalog() []*Rule {
 			CWE: []int{441, 284}, Fix: &Fix{On: "self", Attr: "authorized", Value: "owner_check"},
 			eval: eachDirection(func(d direction) *hit {
 				m, ok := authzMethod(d.flow)
-				if !ok || m != "technical_user" || !isService(d.src) || word(d.src.Decl, "kind") == "gateway" {
+				if !ok || m != "technical_user" || !isService(d.src) || d.src.kindWord() == "gateway" {
 					return nil
 				}
 				data := dataOf(d.dst)
@@ -809,13 +816,13 @@ func Catalog() []*Rule {
 				}
 				tech := words(s.Decl, "tech")
 				unsafeTech := contains(tech, "c") || contains(tech, "cpp") || contains(tech, "c_plus_plus")
-				if has(s.Decl, "memory_safe") {
+				if s.has(flagMemorySafe) {
 					if unsafeTech {
 						return clearedBy("the service declares memory_safe (a sandboxed or memory-safe parser)")
 					}
 					return nil
 				}
-				if !declaredFalse(s.Decl, "memory_safe") && !unsafeTech {
+				if !s.declaredFalse(flagMemorySafe) && !unsafeTech {
 					return nil
 				}
 				l, lw := elementLikelihood(s, -1)
@@ -838,11 +845,11 @@ func Catalog() []*Rule {
 			Clears:    "`vpn` or `mfa` on the flow", Hint: "A VPN or zero-trust access proxy plus MFA; a separate admin plane.",
 			CWE: []int{284, 308}, CAPEC: []int{555}, Fix: &Fix{On: "self", Attr: "vpn"},
 			eval: eachDirection(func(d direction) *hit {
-				if word(d.flow.Decl, "purpose") != "admin" || !d.inboundUntrusted() {
+				if d.flow.purpose() != "admin" || !d.inboundUntrusted() {
 					return nil
 				}
 				l, lw := flowLikelihood(d, 1)
-				if has(d.flow.Decl, "vpn") || has(d.flow.Decl, "mfa") {
+				if d.flow.has(flagVPN) || d.flow.has(flagMFA) {
 					return clearedBy("the flow requires vpn or mfa")
 				}
 				return fires(fmt.Sprintf("the admin flow comes from `%s`, in %s", d.src.ID, zoneName(d.src)), rate(l, lw+"; raised one step for an admin interface", levelHigh, "administrators control everything"), d.flow)
