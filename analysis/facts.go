@@ -1,8 +1,6 @@
 package analysis
 
 import (
-	"fmt"
-
 	"github.com/threatls/threatls/dsl"
 )
 
@@ -27,6 +25,9 @@ func computeTrust(m *Model) {
 	}
 	for _, b := range m.Boundaries {
 		b.trust = trustOf(b, 0)
+	}
+	for _, b := range m.Boundaries {
+		b.zone = "boundary `" + b.ID + "` (trust " + dsl.TrustLevels[b.trust] + ")"
 	}
 }
 
@@ -65,9 +66,27 @@ func indexModel(m *Model) {
 // cacheDataFacts computes each data symbol's classification and impact once.
 func cacheDataFacts(m *Model) {
 	for _, d := range m.Data {
+		d.tags = words(d.Decl, "tags")
 		d.class = classOf(d)
 		d.impact, d.impactWhy = dataImpact(d)
-		d.cached = true
+		d.cached = true // dataIntegrity reads the impact
+		d.integrity, d.integrityWhy = dataIntegrity(d)
+	}
+}
+
+// cacheFlowFacts computes each flow's directions, with their exposure, once. It runs after
+// trust is known.
+func cacheFlowFacts(m *Model) {
+	for _, f := range m.Flows {
+		if f.From == nil || f.To == nil {
+			continue
+		}
+		f.dirs = makeDirections(f)
+		for i := range f.dirs {
+			d := &f.dirs[i]
+			d.level, d.why = d.exposure()
+			d.known = true
+		}
 	}
 }
 
@@ -78,6 +97,7 @@ func cacheElementFacts(m *Model) {
 		s.allData = dataOf(s)
 		s.untrusted = untrustedInputs(s)
 		s.facing = internetFacing(s)
+		s.exposure, s.exposureWhy = elementExposure(s)
 		s.cached = true
 	}
 }
@@ -151,7 +171,10 @@ func trustOf(s *Symbol) int {
 // zoneName describes where an element sits, for explanations.
 func zoneName(s *Symbol) string {
 	if s.Boundary != nil {
-		return fmt.Sprintf("boundary `%s` (trust %s)", s.Boundary.ID, dsl.TrustLevels[s.Boundary.trust])
+		if s.Boundary.zone != "" {
+			return s.Boundary.zone
+		}
+		return "boundary `" + s.Boundary.ID + "` (trust " + dsl.TrustLevels[s.Boundary.trust] + ")"
 	}
 	if s.Kind == dsl.KindActor && !s.has(flagTrusted) {
 		return "no boundary (an actor outside every boundary counts as the internet)"
@@ -181,20 +204,30 @@ func zoneKey(s *Symbol) *Symbol {
 type direction struct {
 	flow     *Symbol
 	src, dst *Symbol
+
+	// known is set once level and why hold the direction's exposure (cacheFlowFacts).
+	known bool
+	level int
+	why   string
 }
 
+// directions returns a flow's directions, computed once by cacheFlowFacts: every rule
+// asks.
 func directions(f *Symbol) []direction {
 	if f.From == nil || f.To == nil {
 		return nil
 	}
 	if f.dirs == nil {
-		// Computed once per flow: every rule asks.
-		f.dirs = []direction{{f, f.From, f.To}}
-		if f.Decl.Arrow == "<->" {
-			f.dirs = append(f.dirs, direction{f, f.To, f.From})
-		}
+		return makeDirections(f)
 	}
 	return f.dirs
+}
+
+func makeDirections(f *Symbol) []direction {
+	if f.Decl.Arrow == "<->" {
+		return []direction{{flow: f, src: f.From, dst: f.To}, {flow: f, src: f.To, dst: f.From}}
+	}
+	return []direction{{flow: f, src: f.From, dst: f.To}}
 }
 
 // inboundUntrusted reports whether data moves from a less trusted sender into the receiver:
@@ -209,13 +242,16 @@ func (d direction) inboundUntrusted() bool {
 // exposure is the likelihood driver of a direction: high from the internet, medium from a
 // less trusted zone, low otherwise.
 func (d direction) exposure() (level int, why string) {
+	if d.known {
+		return d.level, d.why
+	}
 	switch {
 	case trustOf(d.src) == trustUntrusted:
-		return levelHigh, fmt.Sprintf("the sender `%s` is in %s", d.src.ID, zoneName(d.src))
+		return levelHigh, "the sender `" + d.src.ID + "` is in " + zoneName(d.src)
 	case d.inboundUntrusted():
-		return levelMedium, fmt.Sprintf("the sender `%s` is less trusted than `%s`", d.src.ID, d.dst.ID)
+		return levelMedium, "the sender `" + d.src.ID + "` is less trusted than `" + d.dst.ID + "`"
 	}
-	return levelLow, fmt.Sprintf("`%s` and `%s` are equally trusted", d.src.ID, d.dst.ID)
+	return levelLow, "`" + d.src.ID + "` and `" + d.dst.ID + "` are equally trusted"
 }
 
 // untrustedInputs returns the inbound directions into s that come from less trusted senders.
@@ -237,10 +273,13 @@ func untrustedInputs(s *Symbol) []direction {
 // elementExposure is the likelihood driver of an element rule: the highest exposure of its
 // inbound flows, high when it is declared internet_facing.
 func elementExposure(s *Symbol) (int, string) {
-	if s.has(flagInternetFacing) {
-		return levelHigh, fmt.Sprintf("`%s` is internet_facing", s.ID)
+	if s.cached {
+		return s.exposure, s.exposureWhy
 	}
-	best, why := levelLow, fmt.Sprintf("no less trusted sender reaches `%s`", s.ID)
+	if s.has(flagInternetFacing) {
+		return levelHigh, "`" + s.ID + "` is internet_facing"
+	}
+	best, why := levelLow, "no less trusted sender reaches `"+s.ID+"`"
 	for _, f := range s.Inbound {
 		for _, d := range directions(f) {
 			if d.dst != s {
@@ -330,10 +369,10 @@ func dataImpact(d *Symbol) (int, string) {
 	} else if c == 3 {
 		l = levelHigh
 	}
-	w := fmt.Sprintf("`%s` is %s", d.ID, dsl.Classifications[c])
+	w := "`" + d.ID + "` is " + dsl.Classifications[c]
 	for _, t := range words(d.Decl, "tags") {
 		if contains(highImpactTags, t) && l < levelHigh {
-			l, w = levelHigh, fmt.Sprintf("`%s` is tagged %s", d.ID, t)
+			l, w = levelHigh, "`"+d.ID+"` is tagged "+t
 		}
 	}
 	return l, w
@@ -348,12 +387,9 @@ func integrityImpact(data []*Symbol) (int, string) {
 	}
 	best, why := -1, ""
 	for _, d := range data {
-		var l int
-		var w string
-		if v, ok := enumValue(d.Decl, "integrity", dsl.Criticality); ok {
-			l, w = min(v, levelHigh), fmt.Sprintf("`%s` has integrity %s", d.ID, dsl.Criticality[v])
-		} else {
-			l, w = impactOf([]*Symbol{d})
+		l, w := d.integrity, d.integrityWhy
+		if !d.cached {
+			l, w = dataIntegrity(d)
 		}
 		if l > best {
 			best, why = l, w
@@ -362,28 +398,48 @@ func integrityImpact(data []*Symbol) (int, string) {
 	return best, why
 }
 
+// dataIntegrity is the impact of losing the integrity of one piece of data: its declared
+// integrity rating, else its confidentiality impact.
+func dataIntegrity(d *Symbol) (int, string) {
+	if v, ok := enumValue(d.Decl, "integrity", dsl.Criticality); ok {
+		return min(v, levelHigh), "`" + d.ID + "` has integrity " + dsl.Criticality[v]
+	}
+	if d.cached {
+		return d.impact, d.impactWhy
+	}
+	return dataImpact(d)
+}
+
 // availabilityImpact is the impact of an element being unavailable.
 func availabilityImpact(s *Symbol) (int, string) {
 	if v, ok := enumValue(s.Decl, "availability", dsl.Criticality); ok {
-		return min(v, levelHigh), fmt.Sprintf("`%s` has availability %s", s.ID, dsl.Criticality[v])
+		return min(v, levelHigh), "`" + s.ID + "` has availability " + dsl.Criticality[v]
 	}
 	for _, d := range dataOf(s) {
 		if v, ok := enumValue(d.Decl, "availability", dsl.Criticality); ok && v >= 2 {
-			return min(v, levelHigh), fmt.Sprintf("`%s` has availability %s", d.ID, dsl.Criticality[v])
+			return min(v, levelHigh), "`" + d.ID + "` has availability " + dsl.Criticality[v]
 		}
 	}
-	return levelMedium, fmt.Sprintf("`%s` declares no availability (assumed medium)", s.ID)
+	return levelMedium, "`" + s.ID + "` declares no availability (assumed medium)"
 }
 
 func dataTagged(data []*Symbol, tags ...string) *Symbol {
 	for _, d := range data {
-		for _, t := range words(d.Decl, "tags") {
+		for _, t := range tagsOf(d) {
 			if contains(tags, t) {
 				return d
 			}
 		}
 	}
 	return nil
+}
+
+// tagsOf returns the `tags` of a data symbol.
+func tagsOf(d *Symbol) []string {
+	if d.cached {
+		return d.tags
+	}
+	return words(d.Decl, "tags")
 }
 
 func maxClassRank(data []*Symbol) int {

@@ -32,17 +32,23 @@ type Symbol struct {
 	model    *Model
 	dirs     []direction // a flow's directions, computed on first use
 	trust    int         // boundaries: effective trust rank
+	zone     string      // boundaries: zoneName of the elements inside
 	maxClass int         // highest classification rank of the data involved, -1 when none
 
 	// Facts computed once by cacheFacts, so the rules do not recompute them per rule.
-	cached    bool
-	class     int         // data: classification rank
-	impact    int         // data: confidentiality impact level
-	impactWhy string      // data: why
-	allData   []*Symbol   // elements: dataOf
-	untrusted []direction // elements: untrustedInputs
-	facing    bool        // elements: internetFacing
-	attrs     attrFacts   // elements and flows: the attributes the rules read
+	cached       bool
+	class        int         // data: classification rank
+	impact       int         // data: confidentiality impact level
+	impactWhy    string      // data: why
+	integrity    int         // data: integrity impact level
+	integrityWhy string      // data: why
+	tags         []string    // data: tags
+	allData      []*Symbol   // elements: dataOf
+	untrusted    []direction // elements: untrustedInputs
+	facing       bool        // elements: internetFacing
+	exposure     int         // elements: elementExposure
+	exposureWhy  string      // elements: why
+	attrs        attrFacts   // elements and flows: the attributes the rules read
 }
 
 // Title returns the declaration's title, or its id.
@@ -177,6 +183,7 @@ func buildModel(files []*dsl.File, out *[]Finding) *Model {
 	}
 	cacheAttrs(m)
 	computeTrust(m)
+	cacheFlowFacts(m)
 	cacheDataFacts(m)
 	computeClasses(m)
 	cacheElementFacts(m)

@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/threatls/threatls/dsl"
@@ -162,7 +161,7 @@ func Catalog() []*Rule {
 				if ok {
 					return clearedBy("the flow is authenticated")
 				}
-				return fires(fmt.Sprintf("`%s` accepts unauthenticated requests from `%s`, in %s", d.dst.ID, d.src.ID, zoneName(d.src)), rate(l, lw, i, iw), d.flow)
+				return fires("`"+d.dst.ID+"` accepts unauthenticated requests from `"+d.src.ID+"`, in "+zoneName(d.src), rate(l, lw, i, iw), d.flow)
 			})},
 		{ID: "single-factor-human-login", Title: "Human login with a single factor", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a person logs in with a password or session over a flow to an element with confidential data (or an admin flow) without MFA",
@@ -182,7 +181,7 @@ func Catalog() []*Rule {
 				if d.flow.has(flagMFA) {
 					return clearedBy("the flow requires mfa")
 				}
-				return fires(fmt.Sprintf("`%s` logs in to `%s` with %s only", d.src.ID, d.dst.ID, m), rate(l, lw, i, iw), d.flow)
+				return fires("`"+d.src.ID+"` logs in to `"+d.dst.ID+"` with "+m+" only", rate(l, lw, i, iw), d.flow)
 			})},
 		{ID: "no-brute-force-protection", Title: "Password login without brute-force protection", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service receives password logins and does not throttle failed attempts",
@@ -196,7 +195,7 @@ func Catalog() []*Rule {
 						if s.has(flagLoginThrottling) {
 							return clearedBy("the service declares login_throttling")
 						}
-						return fires(fmt.Sprintf("flow `%s` logs in to `%s` with a password", f.ID, s.ID), rate(l, lw, i, iw), s)
+						return fires("flow `"+f.ID+"` logs in to `"+s.ID+"` with a password", rate(l, lw, i, iw), s)
 					}
 				}
 				return nil
@@ -219,7 +218,7 @@ func Catalog() []*Rule {
 				if d.flow.has(flagEncrypted) {
 					return clearedBy("the flow is encrypted")
 				}
-				return fires(fmt.Sprintf("the flow crosses from %s to %s", zoneName(d.src), zoneName(d.dst)), rate(l, lw, i, iw), d.flow)
+				return fires("the flow crosses from "+zoneName(d.src)+" to "+zoneName(d.dst), rate(l, lw, i, iw), d.flow)
 			})},
 		{ID: "session-token-theft", Title: "Session token exposed to theft", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a flow authenticated by session is not encrypted, or the receiving service's cookies are not secured",
@@ -232,7 +231,7 @@ func Catalog() []*Rule {
 				l, lw := flowLikelihood(d, -1)
 				i, iw := classImpact(dataOf(d.dst))
 				enc := d.flow.has(flagEncrypted)
-				why := fmt.Sprintf("`%s` keeps a session for `%s`", d.dst.ID, d.src.ID)
+				why := "`" + d.dst.ID + "` keeps a session for `" + d.src.ID + "`"
 				if !enc {
 					return firesFix(why+" over an unencrypted flow", rate(l, lw, i, iw), d.flow, &Fix{On: "self", Attr: "encrypted"})
 				}
@@ -255,7 +254,7 @@ func Catalog() []*Rule {
 				if d.dst.has(flagCSRFProtection) {
 					return clearedBy("the service declares csrf_protection")
 				}
-				return fires(fmt.Sprintf("browser `%s` sends session-authenticated requests to `%s`", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.dst)
+				return fires("browser `"+d.src.ID+"` sends session-authenticated requests to `"+d.dst.ID+"`", rate(l, lw, i, iw), d.dst)
 			})},
 		{ID: "spoofable-data-source", Title: "Data from an external system can be forged", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "an external system (service or partner actor) sends data that is neither authenticated nor signed",
@@ -272,7 +271,7 @@ func Catalog() []*Rule {
 				if auth || d.flow.has(flagSigned) {
 					return clearedBy("the flow is authenticated or signed")
 				}
-				return fires(fmt.Sprintf("external `%s` sends data to `%s`", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.flow)
+				return fires("external `"+d.src.ID+"` sends data to `"+d.dst.ID+"`", rate(l, lw, i, iw), d.flow)
 			})},
 
 		// Tampering
@@ -290,7 +289,7 @@ func Catalog() []*Rule {
 				if f.has(flagEncrypted) || f.has(flagSigned) {
 					return clearedBy("the flow is encrypted or signed")
 				}
-				return fires(fmt.Sprintf("the flow crosses from %s to %s", zoneName(f.From), zoneName(f.To)), rate(l, lw, i, iw), f)
+				return fires("the flow crosses from "+zoneName(f.From)+" to "+zoneName(f.To), rate(l, lw, i, iw), f)
 			}},
 		{ID: "missing-input-validation", Title: "Untrusted input not validated", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service receives input from a less trusted sender and does not declare input validation",
@@ -306,7 +305,7 @@ func Catalog() []*Rule {
 				if s.has(flagValidatesInput) {
 					return clearedBy("the service declares validates_input")
 				}
-				return fires(fmt.Sprintf("`%s` receives input from `%s`", s.ID, in[0].src.ID), rate(l, lw, i, iw), s)
+				return fires("`"+s.ID+"` receives input from `"+in[0].src.ID+"`", rate(l, lw, i, iw), s)
 			}},
 		{ID: "query-injection", Title: "Query injection into a data store", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a service with untrusted input queries a SQL, NoSQL, LDAP or search store without parameterized queries",
@@ -321,7 +320,7 @@ func Catalog() []*Rule {
 				if d.src.has(flagParameterizedQueries) {
 					return clearedBy("the service declares parameterized_queries")
 				}
-				return fires(fmt.Sprintf("`%s` takes untrusted input and queries %s store `%s`", d.src.ID, d.dst.kindWord(), d.dst.ID), rate(l, lw, i, iw), d.src)
+				return fires("`"+d.src.ID+"` takes untrusted input and queries "+d.dst.kindWord()+" store `"+d.dst.ID+"`", rate(l, lw, i, iw), d.src)
 			})},
 		{ID: "command-injection", Title: "OS command injection", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with untrusted input runs operating-system commands and does not validate input",
@@ -336,7 +335,7 @@ func Catalog() []*Rule {
 				if s.has(flagValidatesInput) {
 					return clearedBy("the service declares validates_input")
 				}
-				return fires(fmt.Sprintf("`%s` runs commands and takes untrusted input", s.ID), rate(l, lw, i, iw), s)
+				return fires("`"+s.ID+"` runs commands and takes untrusted input", rate(l, lw, i, iw), s)
 			}},
 		{ID: "cross-site-scripting", Title: "Cross-site scripting", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a web service with untrusted input does not encode its output",
@@ -351,7 +350,7 @@ func Catalog() []*Rule {
 				if s.has(flagEncodesOutput) {
 					return clearedBy("the service declares encodes_output")
 				}
-				return fires(fmt.Sprintf("web service `%s` renders pages from untrusted input", s.ID), rate(l, lw, i, iw), s)
+				return fires("web service `"+s.ID+"` renders pages from untrusted input", rate(l, lw, i, iw), s)
 			}},
 		{ID: "unsafe-deserialization", Title: "Unsafe deserialization of untrusted data", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with untrusted input parses a native object format (Java serialization, .NET binary, pickle, PHP)",
@@ -364,7 +363,7 @@ func Catalog() []*Rule {
 				for _, p := range words(s.Decl, "parses") {
 					if contains([]string{"java_serialized", "dotnet_binary", "pickle", "php_serialized"}, p) {
 						l, lw := elementLikelihood(s, 0)
-						return fires(fmt.Sprintf("`%s` parses %s from untrusted input", s.ID, p), rate(l, lw, levelHigh, "deserialization gadgets run code"), s)
+						return fires("`"+s.ID+"` parses "+p+" from untrusted input", rate(l, lw, levelHigh, "deserialization gadgets run code"), s)
 					}
 				}
 				if len(words(s.Decl, "parses")) > 0 {
@@ -384,7 +383,7 @@ func Catalog() []*Rule {
 				if s.has(flagValidatesUploads) {
 					return clearedBy("the service declares validates_uploads")
 				}
-				return fires(fmt.Sprintf("`%s` accepts uploads from untrusted senders", s.ID), rate(l, lw, levelHigh, "an uploaded web shell runs code"), s)
+				return fires("`"+s.ID+"` accepts uploads from untrusted senders", rate(l, lw, levelHigh, "an uploaded web shell runs code"), s)
 			}},
 		{ID: "datastore-write-from-untrusted", Title: "Writes into a store across a boundary without access control", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a flow writes into a store across a trust boundary and is unauthenticated or the store has no access control",
@@ -398,12 +397,12 @@ func Catalog() []*Rule {
 				l, lw := flowLikelihood(d, 0)
 				i, iw := integrityImpact(dataOf(d.dst))
 				if !auth {
-					return firesFix(fmt.Sprintf("`%s` writes into `%s` across a boundary without authentication", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.flow, &Fix{On: "self", Attr: "authenticated"})
+					return firesFix("`"+d.src.ID+"` writes into `"+d.dst.ID+"` across a boundary without authentication", rate(l, lw, i, iw), d.flow, &Fix{On: "self", Attr: "authenticated"})
 				}
 				if d.dst.has(flagAccessControl) {
 					return clearedBy("the flow is authenticated and the store declares access_control")
 				}
-				return fires(fmt.Sprintf("`%s` writes into `%s`, which declares no access_control", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.dst)
+				return fires("`"+d.src.ID+"` writes into `"+d.dst.ID+"`, which declares no access_control", rate(l, lw, i, iw), d.dst)
 			})},
 		{ID: "unverified-deployment", Title: "Deployment of unverified artifacts", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a deploy flow does not sign and verify the artifacts it delivers",
@@ -416,7 +415,7 @@ func Catalog() []*Rule {
 				if f.has(flagSignedArtifacts) {
 					return clearedBy("the flow declares signed_artifacts")
 				}
-				return fires(fmt.Sprintf("`%s` deploys artifacts", f.ID), rate(levelLow, "supply-chain attacks need a foothold upstream", levelHigh, "deployed code runs with full privileges"), f)
+				return fires("`"+f.ID+"` deploys artifacts", rate(levelLow, "supply-chain attacks need a foothold upstream", levelHigh, "deployed code runs with full privileges"), f)
 			}},
 
 		// Repudiation
@@ -438,9 +437,9 @@ func Catalog() []*Rule {
 					return nil
 				}
 				i, iw := classImpact(data)
-				why := fmt.Sprintf("`%s` handles confidential data", s.ID)
+				why := "`" + s.ID + "` handles confidential data"
 				if human {
-					why = fmt.Sprintf("people act through `%s`", s.ID)
+					why = "people act through `" + s.ID + "`"
 				}
 				if s.has(flagAuditLogging) {
 					return clearedBy("the service declares audit_logging")
@@ -466,7 +465,7 @@ func Catalog() []*Rule {
 				if s.has(flagAppendOnly) {
 					return clearedBy("the store is append_only")
 				}
-				return fires(fmt.Sprintf("`%s` holds logs that writers can change", s.ID), rate(l, lw, levelMedium, "altered logs hide what happened"), s)
+				return fires("`"+s.ID+"` holds logs that writers can change", rate(l, lw, levelMedium, "altered logs hide what happened"), s)
 			}},
 		{ID: "unauthenticated-log-source", Title: "Log entries from unauthenticated sources", Stride: "repudiation", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a flow into a log store crosses a boundary without authentication",
@@ -481,7 +480,7 @@ func Catalog() []*Rule {
 				if auth {
 					return clearedBy("the flow is authenticated")
 				}
-				return fires(fmt.Sprintf("`%s` ships logs to `%s` across a boundary", d.src.ID, d.dst.ID), rate(l, lw, levelLow, "forged entries confuse investigations"), d.flow)
+				return fires("`"+d.src.ID+"` ships logs to `"+d.dst.ID+"` across a boundary", rate(l, lw, levelLow, "forged entries confuse investigations"), d.flow)
 			})},
 		{ID: "local-only-audit-trail", Title: "Audit trail kept beside the service it audits", Stride: "repudiation", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with audit logging writes its logs only to log stores in its own boundary",
@@ -509,7 +508,7 @@ func Catalog() []*Rule {
 				if remote > 0 {
 					return clearedBy("audit events leave the service's boundary")
 				}
-				return fires(fmt.Sprintf("`%s` keeps its audit logs inside its own boundary", s.ID), rate(levelLow, "an attacker on the host must first take it over", levelMedium, "the attacker can erase their traces"), s)
+				return fires("`"+s.ID+"` keeps its audit logs inside its own boundary", rate(levelLow, "an attacker on the host must first take it over", levelMedium, "the attacker can erase their traces"), s)
 			}},
 
 		// Information disclosure
@@ -526,7 +525,7 @@ func Catalog() []*Rule {
 				if f.has(flagEncrypted) {
 					return clearedBy("the flow is encrypted")
 				}
-				return fires(fmt.Sprintf("the flow carries `%s`", d.ID), rate(l, lw, levelHigh, fmt.Sprintf("`%s` is a credential", d.ID)), f)
+				return fires("the flow carries `"+d.ID+"`", rate(l, lw, levelHigh, "`"+d.ID+"` is a credential"), f)
 			}},
 		{ID: "unencrypted-flow", Title: "Unencrypted flow across a trust boundary", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a flow crosses a trust boundary, carries internal or more sensitive data (or undeclared data), and is not encrypted",
@@ -541,7 +540,7 @@ func Catalog() []*Rule {
 				if f.has(flagEncrypted) {
 					return clearedBy("the flow is encrypted")
 				}
-				return fires(fmt.Sprintf("the flow crosses from %s to %s in clear text", zoneName(f.From), zoneName(f.To)), rate(l, lw, i, iw), f)
+				return fires("the flow crosses from "+zoneName(f.From)+" to "+zoneName(f.To)+" in clear text", rate(l, lw, i, iw), f)
 			}},
 		{ID: "weak-transport-crypto", Title: "Weak transport encryption", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "an encrypted flow accepts TLS versions below 1.2",
@@ -561,7 +560,7 @@ func Catalog() []*Rule {
 				if n >= 1.2 {
 					return clearedBy("the flow requires TLS 1.2 or later")
 				}
-				return fires(fmt.Sprintf("the flow accepts TLS %s", v), rate(l, lw, i, iw), f)
+				return fires("the flow accepts TLS "+v, rate(l, lw, i, iw), f)
 			}},
 		{ID: "unencrypted-datastore", Title: "Sensitive data stored unencrypted", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindStore},
 			Condition: "a store keeps confidential or restricted data and is not encrypted at rest",
@@ -575,7 +574,7 @@ func Catalog() []*Rule {
 				if s.has(flagEncryptedAtRest) {
 					return clearedBy("the store is encrypted_at_rest")
 				}
-				return fires(fmt.Sprintf("`%s` stores %s data", s.ID, dsl.Classifications[maxClassRank(s.Data)]), rate(levelLow, "the attacker needs the disks, backups or snapshots", i, iw), s)
+				return fires("`"+s.ID+"` stores "+dsl.Classifications[maxClassRank(s.Data)]+" data", rate(levelLow, "the attacker needs the disks, backups or snapshots", i, iw), s)
 			}},
 		{ID: "weak-password-storage", Title: "Passwords stored with weak hashing", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindStore},
 			Condition: "a store keeps credentials without argon2id, scrypt, bcrypt or pbkdf2",
@@ -587,9 +586,9 @@ func Catalog() []*Rule {
 					return nil
 				}
 				h := word(s.Decl, "password_hashing")
-				why := fmt.Sprintf("`%s` stores `%s` and declares no password_hashing", s.ID, d.ID)
+				why := "`" + s.ID + "` stores `" + d.ID + "` and declares no password_hashing"
 				if h != "" {
-					why = fmt.Sprintf("`%s` hashes `%s` with %s", s.ID, d.ID, h)
+					why = "`" + s.ID + "` hashes `" + d.ID + "` with " + h
 				}
 				if contains([]string{"argon2id", "scrypt", "bcrypt", "pbkdf2"}, h) {
 					return clearedBy("the store uses an adequate password hash")
@@ -605,9 +604,9 @@ func Catalog() []*Rule {
 					return nil
 				}
 				src := word(s.Decl, "secret_source")
-				why := fmt.Sprintf("`%s` uses secrets and does not say where they come from", s.ID)
+				why := "`" + s.ID + "` uses secrets and does not say where they come from"
 				if src != "" {
-					why = fmt.Sprintf("`%s` takes its secrets from %s", s.ID, src)
+					why = "`" + s.ID + "` takes its secrets from " + src
 				}
 				if src == "vault" {
 					return clearedBy("secrets come from a vault")
@@ -628,7 +627,7 @@ func Catalog() []*Rule {
 				if mc <= c {
 					return clearedBy("the data is within the boundary's clearance")
 				}
-				return fires(fmt.Sprintf("the flow carries %s data into boundary `%s`, cleared for %s", dsl.Classifications[mc], by.ID, dsl.Classifications[c]), rate(levelHigh, "the data is sent there by design", i, iw), d.flow)
+				return fires("the flow carries "+dsl.Classifications[mc]+" data into boundary `"+by.ID+"`, cleared for "+dsl.Classifications[c], rate(levelHigh, "the data is sent there by design", i, iw), d.flow)
 			})},
 		{ID: "personal-data-to-third-party", Title: "Personal data sent to a third party without an agreement", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a flow sends personal data to an external actor and names no data-processing agreement",
@@ -643,7 +642,7 @@ func Catalog() []*Rule {
 				if word(d.flow.Decl, "dpa") != "" {
 					return clearedBy("the flow names a dpa")
 				}
-				return fires(fmt.Sprintf("`%s` receives personal data `%s`", d.dst.ID, p.ID), rate(levelHigh, "the data is sent by design", i, iw), d.flow)
+				return fires("`"+d.dst.ID+"` receives personal data `"+p.ID+"`", rate(levelHigh, "the data is sent by design", i, iw), d.flow)
 			})},
 		{ID: "sensitive-data-in-logs", Title: "Sensitive data written to logs", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a service that handles credentials or personal data writes to a log store without redaction",
@@ -661,7 +660,7 @@ func Catalog() []*Rule {
 				if d.src.has(flagLogRedaction) {
 					return clearedBy("the service declares log_redaction")
 				}
-				return fires(fmt.Sprintf("`%s` handles `%s` and logs to `%s`", d.src.ID, s.ID, d.dst.ID), rate(levelMedium, "logs are read by many and kept long", i, iw), d.src)
+				return fires("`"+d.src.ID+"` handles `"+s.ID+"` and logs to `"+d.dst.ID+"`", rate(levelMedium, "logs are read by many and kept long", i, iw), d.src)
 			})},
 		{ID: "server-side-request-forgery", Title: "Server-side request forgery", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with untrusted input fetches URLs without an egress allow-list",
@@ -675,7 +674,7 @@ func Catalog() []*Rule {
 				if s.has(flagEgressAllowlist) {
 					return clearedBy("the service declares egress_allowlist")
 				}
-				return fires(fmt.Sprintf("`%s` fetches URLs that untrusted senders name", s.ID), rate(l, lw, levelHigh, "internal services and cloud metadata are reachable"), s)
+				return fires("`"+s.ID+"` fetches URLs that untrusted senders name", rate(l, lw, levelHigh, "internal services and cloud metadata are reachable"), s)
 			}},
 		{ID: "path-traversal", Title: "Path traversal into a file store", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a service with untrusted input reads or writes a file store without validating input",
@@ -690,7 +689,7 @@ func Catalog() []*Rule {
 				if d.src.has(flagValidatesInput) {
 					return clearedBy("the service declares validates_input")
 				}
-				return fires(fmt.Sprintf("`%s` takes untrusted input and uses file store `%s`", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.src)
+				return fires("`"+d.src.ID+"` takes untrusted input and uses file store `"+d.dst.ID+"`", rate(l, lw, i, iw), d.src)
 			})},
 		{ID: "xml-external-entities", Title: "XML external entities", Stride: "information_disclosure", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with untrusted input parses XML with parsers that are not hardened",
@@ -705,7 +704,7 @@ func Catalog() []*Rule {
 				if s.has(flagXMLHardened) {
 					return clearedBy("the service declares xml_hardened")
 				}
-				return fires(fmt.Sprintf("`%s` parses XML from untrusted senders", s.ID), rate(l, lw, i, iw), s)
+				return fires("`"+s.ID+"` parses XML from untrusted senders", rate(l, lw, i, iw), s)
 			}},
 
 		// Denial of service
@@ -721,7 +720,7 @@ func Catalog() []*Rule {
 				if s.has(flagRateLimited) {
 					return clearedBy("the service is rate_limited")
 				}
-				return fires(fmt.Sprintf("`%s` is reachable from the internet", s.ID), rate(levelHigh, "anyone on the internet can send requests", i, iw), s)
+				return fires("`"+s.ID+"` is reachable from the internet", rate(levelHigh, "anyone on the internet can send requests", i, iw), s)
 			}},
 		{ID: "single-instance-critical-asset", Title: "Critical element without redundancy", Stride: "denial_of_service", Subjects: []dsl.Kind{dsl.KindService, dsl.KindStore},
 			Condition: "a service or store whose availability is critical is not redundant",
@@ -734,7 +733,7 @@ func Catalog() []*Rule {
 				if s.has(flagRedundant) {
 					return clearedBy("the element is redundant")
 				}
-				return fires(fmt.Sprintf("`%s` has availability critical", s.ID), rate(levelLow, "single instances fail now and then", levelHigh, "availability is critical"), s)
+				return fires("`"+s.ID+"` has availability critical", rate(levelLow, "single instances fail now and then", levelHigh, "availability is critical"), s)
 			}},
 		{ID: "missing-backup", Title: "Important data without backups", Stride: "denial_of_service", Subjects: []dsl.Kind{dsl.KindStore},
 			Condition: "a store keeps data whose integrity matters (integrity high or critical; without a rating, restricted data or data tagged credential, key, secret, financial or health) and has no backup",
@@ -751,7 +750,7 @@ func Catalog() []*Rule {
 				if s.has(flagBackup) {
 					return clearedBy("the store has backups")
 				}
-				return fires(fmt.Sprintf("`%s` keeps data that must not be lost", s.ID), rate(levelLow, "ransomware, deletion and corruption are rare but real", i, iw), s)
+				return fires("`"+s.ID+"` keeps data that must not be lost", rate(levelLow, "ransomware, deletion and corruption are rare but real", i, iw), s)
 			}},
 
 		// Elevation of privilege
@@ -773,7 +772,7 @@ func Catalog() []*Rule {
 				if authz {
 					return clearedBy("the flow is authorized")
 				}
-				return fires(fmt.Sprintf("`%s` authenticates `%s` but checks no permissions", d.dst.ID, d.src.ID), rate(l, lw, i, iw), d.flow)
+				return fires("`"+d.dst.ID+"` authenticates `"+d.src.ID+"` but checks no permissions", rate(l, lw, i, iw), d.flow)
 			})},
 		{ID: "missing-identity-propagation", Title: "Backend trusts a technical user", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a flow authorized as a technical user reaches confidential data from a service that is not a gateway",
@@ -789,7 +788,7 @@ func Catalog() []*Rule {
 					return nil
 				}
 				i, iw := classImpact(data)
-				return fires(fmt.Sprintf("`%s` reaches `%s` as a technical user", d.src.ID, d.dst.ID), rate(levelMedium, "a flaw in the caller exposes every user's data", i, iw), d.flow)
+				return fires("`"+d.src.ID+"` reaches `"+d.dst.ID+"` as a technical user", rate(levelMedium, "a flaw in the caller exposes every user's data", i, iw), d.flow)
 			})},
 		{ID: "excessive-process-privilege", Title: "Service with untrusted input runs privileged", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with untrusted input runs as root, admin or system",
@@ -804,7 +803,7 @@ func Catalog() []*Rule {
 				if !contains([]string{"root", "admin", "system"}, r) {
 					return clearedBy("the service runs unprivileged")
 				}
-				return fires(fmt.Sprintf("`%s` runs as %s and takes untrusted input", s.ID, r), rate(l, lw, levelHigh, "a compromise owns the host"), s)
+				return fires("`"+s.ID+"` runs as "+r+" and takes untrusted input", rate(l, lw, levelHigh, "a compromise owns the host"), s)
 			}},
 		{ID: "memory-unsafe-input-handling", Title: "Memory-unsafe code parses untrusted input", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with untrusted input is written in C or C++ or declares `memory_safe false`",
@@ -826,7 +825,7 @@ func Catalog() []*Rule {
 					return nil
 				}
 				l, lw := elementLikelihood(s, -1)
-				return fires(fmt.Sprintf("`%s` is not memory-safe and takes untrusted input", s.ID), rate(l, lw, levelHigh, "memory corruption runs the attacker's code"), s)
+				return fires("`"+s.ID+"` is not memory-safe and takes untrusted input", rate(l, lw, levelHigh, "memory corruption runs the attacker's code"), s)
 			}},
 		{ID: "direct-datastore-exposure", Title: "Store reached directly from a less trusted zone", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "an actor or a less trusted element talks to a store directly",
@@ -838,7 +837,7 @@ func Catalog() []*Rule {
 				}
 				l, lw := flowLikelihood(d, 0)
 				i, iw := classImpact(dataOf(d.dst))
-				return fires(fmt.Sprintf("`%s` reaches store `%s` directly", d.src.ID, d.dst.ID), rate(l, lw, i, iw), d.flow)
+				return fires("`"+d.src.ID+"` reaches store `"+d.dst.ID+"` directly", rate(l, lw, i, iw), d.flow)
 			})},
 		{ID: "admin-interface-exposed", Title: "Administrative interface exposed", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "an admin flow comes from a less trusted zone without VPN and without MFA",
@@ -852,7 +851,7 @@ func Catalog() []*Rule {
 				if d.flow.has(flagVPN) || d.flow.has(flagMFA) {
 					return clearedBy("the flow requires vpn or mfa")
 				}
-				return fires(fmt.Sprintf("the admin flow comes from `%s`, in %s", d.src.ID, zoneName(d.src)), rate(l, lw+"; raised one step for an admin interface", levelHigh, "administrators control everything"), d.flow)
+				return fires("the admin flow comes from `"+d.src.ID+"`, in "+zoneName(d.src), rate(l, lw+"; raised one step for an admin interface", levelHigh, "administrators control everything"), d.flow)
 			})},
 		{ID: "mixed-trust-shared-runtime", Title: "Services of different trust share a runtime", Stride: "elevation_of_privilege", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service shares its `runtime` with a service in another boundary",
@@ -865,7 +864,7 @@ func Catalog() []*Rule {
 				}
 				for _, o := range s.model.byRuntime[rt] {
 					if o != s && o.Boundary != s.Boundary {
-						return fires(fmt.Sprintf("`%s` shares runtime %s with `%s` in %s", s.ID, rt, o.ID, zoneName(o)), rate(levelLow, "escaping a runtime takes a second exploit", levelHigh, "the attacker lands in a more trusted zone"), s)
+						return fires("`"+s.ID+"` shares runtime "+rt+" with `"+o.ID+"` in "+zoneName(o), rate(levelLow, "escaping a runtime takes a second exploit", levelHigh, "the attacker lands in a more trusted zone"), s)
 					}
 				}
 				return clearedBy("no service of another boundary shares the runtime")
@@ -881,7 +880,7 @@ func Catalog() []*Rule {
 				}
 				if o := s.model.facingIn[s.Boundary]; o != nil {
 					i, iw := classImpact(s.Data)
-					return fires(fmt.Sprintf("restricted store `%s` shares boundary `%s` with internet-facing `%s`", s.ID, s.Boundary.ID, o.ID), rate(levelLow, "the attacker must first take over the internet-facing service", i, iw), s)
+					return fires("restricted store `"+s.ID+"` shares boundary `"+s.Boundary.ID+"` with internet-facing `"+o.ID+"`", rate(levelLow, "the attacker must first take over the internet-facing service", i, iw), s)
 				}
 				return clearedBy("no internet-facing service shares the store's boundary")
 			},
