@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -202,8 +203,6 @@ type analyzer struct {
 	superseded map[string]string
 	// cleared indexes Result.Cleared by id.
 	cleared map[string]*Threat
-	// considered[elementID][stride] records STRIDE categories looked at per element.
-	considered map[string]map[string]bool
 	// code holds what the code links and annotations say.
 	code *codeLinks
 	// evidenceReported records mitigations already reported for missing evidence.
@@ -220,14 +219,8 @@ func (a *analyzer) consider(target *Symbol, stride ...string) {
 	if target == nil {
 		return
 	}
-	if a.considered == nil {
-		a.considered = map[string]map[string]bool{}
-	}
-	if a.considered[target.ID] == nil {
-		a.considered[target.ID] = map[string]bool{}
-	}
 	for _, s := range stride {
-		a.considered[target.ID][s] = true
+		target.considered |= strideBit(s)
 	}
 }
 
@@ -388,7 +381,7 @@ func (a *analyzer) runRules() {
 					continue
 				}
 				a.consider(s, r.Stride)
-				t := &Threat{ID: r.ID + "@" + s.ID, Title: r.Title, Rule: r, Target: s, Stride: []string{r.Stride},
+				t := &Threat{ID: r.ID + "@" + s.ID, Title: r.Title, Rule: r, Target: s, Stride: r.strideList(),
 					Rating: h.rating, CWE: r.CWE, CAPEC: r.CAPEC, Why: h.why, FixTarget: h.fixTarget, Fix: r.Fix}
 				if h.fix != nil {
 					t.Fix = h.fix
@@ -406,7 +399,7 @@ func (a *analyzer) runRules() {
 	for id := range fired {
 		all = append(all, id)
 	}
-	sort.Strings(all)
+	slices.Sort(all)
 	// coveredBy[id] lists the fired threats that supersede id, in id order.
 	coveredBy := map[string][]string{}
 	for _, id := range all {
@@ -434,13 +427,15 @@ func (a *analyzer) runRules() {
 			a.addThreat(fired[id])
 		}
 	}
-	sort.Slice(a.res.Cleared, func(i, j int) bool { return a.res.Cleared[i].ID < a.res.Cleared[j].ID })
+	slices.SortFunc(a.res.Cleared, byThreatID)
 	a.cleared = make(map[string]*Threat, len(a.res.Cleared))
 	for _, c := range a.res.Cleared {
 		a.cleared[c.ID] = c
 	}
-	sort.Slice(a.res.Threats, func(i, j int) bool { return a.res.Threats[i].ID < a.res.Threats[j].ID })
+	slices.SortFunc(a.res.Threats, byThreatID)
 }
+
+func byThreatID(x, y *Threat) int { return strings.Compare(x.ID, y.ID) }
 
 // canonicalThreatID maps a threat reference to the id threats use: a generated id written
 // with a named flow's endpoints becomes `rule@flowname`.
@@ -712,6 +707,7 @@ func kindPlural(ks []dsl.Kind) string {
 
 // reportThreats turns open and planned threats into findings.
 func (a *analyzer) reportThreats() {
+	a.res.Findings = slices.Grow(a.res.Findings, len(a.res.Threats))
 	for _, t := range a.res.Threats {
 		if t.State != StateOpen && t.State != StatePlanned || t.State == StateOpen && t.Rating.Severity < a.opts.Threshold {
 			continue
@@ -726,18 +722,18 @@ func (a *analyzer) reportThreats() {
 			f.Level = t.Rating.Severity.Level()
 			if t.Rule != nil {
 				f.Code = t.Rule.ID
-				f.Message = fmt.Sprintf("open threat `%s` (%s): %s; %s. Clear it with %s, or answer it with a mitigation or an accept", t.ID, t.Rating.Severity, t.Title, t.Why, t.Rule.Clears)
+				f.Message = "open threat `" + t.ID + "` (" + t.Rating.Severity.String() + "): " + t.Title + "; " + t.Why + ". Clear it with " + t.Rule.Clears + ", or answer it with a mitigation or an accept"
 			} else {
 				f.Code = "open-threat"
 				title := ""
 				if t.Title != t.ID {
 					title = " " + t.Title + ":"
 				}
-				f.Message = fmt.Sprintf("open threat `%s` (%s):%s nothing answers it; add a mitigation that `mitigates %s`, or an accept, transfer or not_applicable", t.ID, t.Rating.Severity, title, t.ID)
+				f.Message = "open threat `" + t.ID + "` (" + t.Rating.Severity.String() + "):" + title + " nothing answers it; add a mitigation that `mitigates " + t.ID + "`, or an accept, transfer or not_applicable"
 			}
 		case StatePlanned:
 			f.Code, f.Level = "planned-threat", dsl.SeverityInfo
-			f.Message = fmt.Sprintf("threat `%s` (%s) is not mitigated yet: %s", t.ID, t.Rating.Severity, t.StateWhy)
+			f.Message = "threat `" + t.ID + "` (" + t.Rating.Severity.String() + ") is not mitigated yet: " + t.StateWhy
 		default:
 			continue
 		}
@@ -756,16 +752,30 @@ func (a *analyzer) threatLocation(t *Threat) (*dsl.File, dsl.Span, []Related) {
 		return t.Symbol.File, t.Symbol.Decl.IDSpan(), rel
 	}
 	s := t.Target
-	var rel []Related
+	var ends [2]*Symbol // the ends of a flow that sit in a boundary
+	n := 0
 	if s.Kind == dsl.KindFlow {
-		for _, end := range []*Symbol{s.From, s.To} {
+		for _, end := range [2]*Symbol{s.From, s.To} {
 			if end != nil && end.Boundary != nil {
-				rel = append(rel, Related{File: end.Boundary.File.Name, Span: end.Boundary.Decl.IDSpan(), Message: fmt.Sprintf("`%s` is in boundary `%s` (trust %s)", end.ID, end.Boundary.ID, dsl.TrustLevels[end.Boundary.trust])})
+				ends[n] = end
+				n++
 			}
 		}
 	}
-	if t.FixTarget != nil && t.FixTarget != s {
-		rel = append(rel, Related{File: t.FixTarget.File.Name, Span: t.FixTarget.Decl.IDSpan(), Message: fmt.Sprintf("the control belongs on `%s`", t.FixTarget.ID)})
+	size := n
+	fix := t.FixTarget != nil && t.FixTarget != s
+	if fix {
+		size++
+	}
+	if size == 0 {
+		return s.File, s.Decl.IDSpan(), nil
+	}
+	rel := make([]Related, 0, size)
+	for _, end := range ends[:n] {
+		rel = append(rel, Related{File: end.Boundary.File.Name, Span: end.Boundary.Decl.IDSpan(), Message: "`" + end.ID + "` is in " + zoneName(end)})
+	}
+	if fix {
+		rel = append(rel, Related{File: t.FixTarget.File.Name, Span: t.FixTarget.Decl.IDSpan(), Message: "the control belongs on `" + t.FixTarget.ID + "`"})
 	}
 	return s.File, s.Decl.IDSpan(), rel
 }
@@ -794,7 +804,7 @@ func (a *analyzer) coverage() {
 		for _, s := range list {
 			var missing []string
 			for _, c := range strideApplies(s) {
-				if !a.considered[s.ID][c] {
+				if s.considered&strideBit(c) == 0 {
 					missing = append(missing, strings.ReplaceAll(c, "_", " "))
 				}
 			}

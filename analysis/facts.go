@@ -643,3 +643,16 @@ func (s *Symbol) purpose() string {
 	}
 	return s.attrs.purpose
 }
+
+// strideSet is a set of STRIDE categories, one bit per entry of dsl.StrideCats.
+type strideSet uint8
+
+// strideBit returns the bit of a STRIDE category, 0 for an unknown one.
+func strideBit(cat string) strideSet {
+	for i, c := range dsl.StrideCats {
+		if c == cat {
+			return 1 << i
+		}
+	}
+	return 0
+}

@@ -49,6 +49,10 @@ type Symbol struct {
 	exposure     int         // elements: elementExposure
 	exposureWhy  string      // elements: why
 	attrs        attrFacts   // elements and flows: the attributes the rules read
+
+	// considered holds the STRIDE categories a threat or response on the element or flow
+	// looked at, for coverage.
+	considered strideSet
 }
 
 // Title returns the declaration's title, or its id.

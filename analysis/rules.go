@@ -29,6 +29,16 @@ type Rule struct {
 	OptIn bool
 
 	eval func(s *Symbol) *hit
+	// strides is []string{Stride}, shared by the rule's threats.
+	strides []string
+}
+
+// strideList returns the rule's category as a threat's Stride list.
+func (r *Rule) strideList() []string {
+	if r.strides == nil {
+		return []string{r.Stride}
+	}
+	return r.strides
 }
 
 // Fix is a model change that clears a generated threat: set Attr (with Value, if any) on
@@ -885,6 +895,9 @@ func Catalog() []*Rule {
 				return clearedBy("no internet-facing service shares the store's boundary")
 			},
 		},
+	}
+	for _, r := range rules {
+		r.strides = []string{r.Stride}
 	}
 	return rules
 }
