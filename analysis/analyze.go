@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -422,6 +423,10 @@ func (a *analyzer) runRules() {
 		}
 		a.consider(fired[cid].Target, fired[cid].Stride...)
 	}
+	a.res.Threats = slices.Grow(a.res.Threats, len(all))
+	byID := make(map[string]*Threat, len(a.res.byID)+len(all))
+	maps.Copy(byID, a.res.byID)
+	a.res.byID = byID
 	for _, id := range all {
 		if _, gone := a.superseded[id]; !gone {
 			a.addThreat(fired[id])

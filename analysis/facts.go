@@ -57,9 +57,11 @@ func indexModel(m *Model) {
 			m.facingIn[s.Boundary] = s
 		}
 	}
-	m.refsByDecl = map[*dsl.Decl][]int{}
+	m.refsByDecl = make(map[*dsl.Decl][]int, len(m.Threats))
 	for i, r := range m.Refs {
-		m.refsByDecl[r.Decl] = append(m.refsByDecl[r.Decl], i)
+		if r.Decl.Kind == dsl.KindThreat { // only threatTargets asks
+			m.refsByDecl[r.Decl] = append(m.refsByDecl[r.Decl], i)
+		}
 	}
 }
 
@@ -85,6 +87,9 @@ func cacheFlowFacts(m *Model) {
 		for i := range f.dirs {
 			d := &f.dirs[i]
 			d.level, d.why = d.exposure()
+			if d.level > levelLow {
+				d.whyLowered = d.why + loweredNote
+			}
 			d.known = true
 		}
 	}
@@ -206,9 +211,10 @@ type direction struct {
 	src, dst *Symbol
 
 	// known is set once level and why hold the direction's exposure (cacheFlowFacts).
-	known bool
-	level int
-	why   string
+	known      bool
+	level      int
+	why        string
+	whyLowered string // why + loweredNote, for flowLikelihood
 }
 
 // directions returns a flow's directions, computed once by cacheFlowFacts: every rule

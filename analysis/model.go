@@ -152,8 +152,9 @@ func (b *builder) errorAt(file *dsl.File, span dsl.Span, code, format string, ar
 }
 
 func buildModel(files []*dsl.File, out *[]Finding) *Model {
-	// Size the tables from the text: about one symbol per declaration and a few references
-	// per attribute.
+	// Size the tables from the text: about one symbol per declaration, and a reference per
+	// declaration (a flow's endpoints, a threat's target, a response's threat) plus one per
+	// other attribute or so.
 	decls, attrs := 0, 0
 	for _, f := range files {
 		f.Walk(func(d *dsl.Decl) {
@@ -162,7 +163,7 @@ func buildModel(files []*dsl.File, out *[]Finding) *Model {
 		})
 	}
 	m := &Model{Files: files, Symbols: make(map[string]*Symbol, decls), flowsByEnds: map[string][]*Symbol{},
-		Refs: make([]Reference, 0, 2*decls+attrs)}
+		Refs: make([]Reference, 0, decls+attrs/2)}
 	b := &builder{m: m, out: out}
 	// Declare every symbol first, so references may point forward and across files.
 	for _, f := range files {
@@ -401,6 +402,32 @@ func (b *builder) resolveBoundary(s *Symbol) {
 }
 
 var elementKinds = []dsl.Kind{dsl.KindActor, dsl.KindService, dsl.KindStore}
+
+// refAttrs[kind][name] lists the kinds a reference attribute of an element or flow names;
+// built once from the schema, which is a list per kind.
+var refAttrs = func() map[dsl.Kind]map[string][]dsl.Kind {
+	out := map[dsl.Kind]map[string][]dsl.Kind{}
+	for _, k := range []dsl.Kind{dsl.KindActor, dsl.KindService, dsl.KindStore, dsl.KindFlow} {
+		out[k] = map[string][]dsl.Kind{}
+		for _, name := range dsl.AttributeNames(k) {
+			if a, _ := dsl.LookupAttribute(k, name); a.Type == dsl.TypeRef {
+				out[k][name] = a.RefKinds
+			}
+		}
+	}
+	return out
+}()
+
+// refAttribute reports whether attribute name of kind k names declarations, and which kinds.
+func refAttribute(k dsl.Kind, name string) ([]dsl.Kind, bool) {
+	if byName, ok := refAttrs[k]; ok {
+		kinds, ok := byName[name]
+		return kinds, ok
+	}
+	spec, ok := dsl.LookupAttribute(k, name)
+	return spec.RefKinds, ok && spec.Type == dsl.TypeRef
+}
+
 var targetKinds = []dsl.Kind{dsl.KindActor, dsl.KindService, dsl.KindStore, dsl.KindFlow}
 
 func (b *builder) resolveElement(s *Symbol) {
@@ -435,18 +462,18 @@ func (b *builder) resolveElement(s *Symbol) {
 		}
 	}
 	for _, a := range d.Attrs {
-		spec, ok := dsl.LookupAttribute(d.Kind, a.Key.Name)
-		if !ok || spec.Type != dsl.TypeRef {
+		refKinds, ok := refAttribute(d.Kind, a.Key.Name)
+		if !ok {
 			continue
 		}
 		for _, v := range a.Values {
 			if v.Ref == nil || v.Ref.To != nil || v.Ref.Rule != nil {
 				if v.Ref != nil {
-					b.errorAt(s.File, v.Span, "wrong-kind", "`%s` names %s by id; `%s` is not an id", a.Key.Name, kindList(spec.RefKinds), v.Text)
+					b.errorAt(s.File, v.Span, "wrong-kind", "`%s` names %s by id; `%s` is not an id", a.Key.Name, kindList(refKinds), v.Text)
 				}
 				continue
 			}
-			t := b.resolveIdent(s.File, d, v.Ref.From, a.Key.Name, spec.RefKinds)
+			t := b.resolveIdent(s.File, d, v.Ref.From, a.Key.Name, refKinds)
 			if t == nil {
 				continue
 			}

@@ -93,10 +93,17 @@ func eachDirection(fn func(d direction) *hit) func(*Symbol) *hit {
 	}
 }
 
+// loweredNote explains a likelihood lowered by flowLikelihood.
+const loweredNote = "; lowered one step as the attack needs a network position or the victim's help"
+
 func flowLikelihood(d direction, shift int) (int, string) {
 	l, why := d.exposure()
 	if shift < 0 && l > levelLow {
-		why += "; lowered one step as the attack needs a network position or the victim's help"
+		if d.known {
+			why = d.whyLowered
+		} else {
+			why += loweredNote
+		}
 	}
 	return clampLevel(l + shift), why
 }
