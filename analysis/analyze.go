@@ -202,8 +202,8 @@ type analyzer struct {
 	res   *Result
 	// superseded maps a superseded rule instance id to the id that covers it.
 	superseded map[string]string
-	// cleared indexes Result.Cleared by id.
-	cleared map[string]*Threat
+	// threatChunk holds allocated threats not handed out yet (newThreat).
+	threatChunk []Threat
 	// code holds what the code links and annotations say.
 	code *codeLinks
 	// evidenceReported records mitigations already reported for missing evidence.
@@ -378,11 +378,12 @@ func (a *analyzer) runRules() {
 		for _, k := range r.Subjects {
 			for _, s := range bySubject[k] {
 				h := r.eval(s)
-				if h == nil {
+				if !h.holds {
 					continue
 				}
 				a.consider(s, r.Stride)
-				t := &Threat{ID: r.ID + "@" + s.ID, Title: r.Title, Rule: r, Target: s, Stride: r.strideList(),
+				t := a.newThreat()
+				*t = Threat{ID: r.ID + "@" + s.ID, Title: r.Title, Rule: r, Target: s, Stride: r.strideList(),
 					Rating: h.rating, CWE: r.CWE, CAPEC: r.CAPEC, Why: h.why, FixTarget: h.fixTarget, Fix: r.Fix}
 				if h.fix != nil {
 					t.Fix = h.fix
@@ -433,14 +434,30 @@ func (a *analyzer) runRules() {
 		}
 	}
 	slices.SortFunc(a.res.Cleared, byThreatID)
-	a.cleared = make(map[string]*Threat, len(a.res.Cleared))
-	for _, c := range a.res.Cleared {
-		a.cleared[c.ID] = c
-	}
 	slices.SortFunc(a.res.Threats, byThreatID)
 }
 
 func byThreatID(x, y *Threat) int { return strings.Compare(x.ID, y.ID) }
+
+// newThreat returns a zero threat from a chunk allocated for many: the rules make
+// thousands, and an allocation each kept the collector busy.
+func (a *analyzer) newThreat() *Threat {
+	if len(a.threatChunk) == 0 {
+		a.threatChunk = make([]Threat, 256)
+	}
+	t := &a.threatChunk[0]
+	a.threatChunk = a.threatChunk[1:]
+	return t
+}
+
+// clearedThreat returns the rule instance cleared by design with the given id, or nil.
+func (a *analyzer) clearedThreat(id string) *Threat {
+	i, ok := slices.BinarySearchFunc(a.res.Cleared, id, func(t *Threat, id string) int { return strings.Compare(t.ID, id) })
+	if !ok {
+		return nil
+	}
+	return a.res.Cleared[i]
+}
 
 // canonicalThreatID maps a threat reference to the id threats use: a generated id written
 // with a named flow's endpoints becomes `rule@flowname`.
@@ -630,7 +647,7 @@ func (a *analyzer) checkAnswer(ans answer) {
 		report(dsl.SeverityWarning, "orphan-response", "`%s` is covered by `%s` on the same flow, which is reported instead; answer `%s`", id, by, by)
 		return
 	}
-	if c := a.cleared[id]; c != nil {
+	if c := a.clearedThreat(id); c != nil {
 		report(dsl.SeverityWarning, "orphan-response", "`%s` no longer fires (%s), so this %s answers nothing; remove it", id, strings.TrimPrefix(c.StateWhy, "mitigated by design: "), what)
 		return
 	}

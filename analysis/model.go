@@ -143,6 +143,19 @@ type builder struct {
 	out   *[]Finding
 	seen  map[string]*Symbol
 	today string
+	// symbolChunk holds allocated symbols not handed out yet (newSymbol).
+	symbolChunk []Symbol
+}
+
+// newSymbol returns a zero symbol from a chunk allocated for many, so a model of thousands
+// of declarations costs a few allocations.
+func (b *builder) newSymbol() *Symbol {
+	if len(b.symbolChunk) == 0 {
+		b.symbolChunk = make([]Symbol, 128)
+	}
+	s := &b.symbolChunk[0]
+	b.symbolChunk = b.symbolChunk[1:]
+	return s
 }
 
 func (b *builder) report(f Finding) { *b.out = append(*b.out, f) }
@@ -217,7 +230,6 @@ func (b *builder) declare(f *dsl.File, d *dsl.Decl) {
 	if id == "" {
 		return
 	}
-	s := &Symbol{ID: id, Kind: d.Kind, Decl: d, File: f, maxClass: -1, model: m}
 	if prev, dup := m.Symbols[id]; dup {
 		pl, pc := prev.File.Lines.Position(prev.Decl.IDSpan().Start)
 		line, col := f.Lines.Position(d.IDSpan().Start)
@@ -229,6 +241,8 @@ func (b *builder) declare(f *dsl.File, d *dsl.Decl) {
 			Related: []Related{{File: f.Name, Span: d.IDSpan(), Message: "declared again here"}}})
 		return
 	}
+	s := b.newSymbol()
+	*s = Symbol{ID: id, Kind: d.Kind, Decl: d, File: f, maxClass: -1, model: m}
 	m.Symbols[id] = s
 	switch d.Kind {
 	case dsl.KindBoundary:

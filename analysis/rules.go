@@ -28,7 +28,7 @@ type Rule struct {
 	// OptIn rules run only when enabled.
 	OptIn bool
 
-	eval func(s *Symbol) *hit
+	eval func(s *Symbol) hit
 	// strides is []string{Stride}, shared by the rule's threats.
 	strides []string
 }
@@ -49,8 +49,10 @@ type Fix struct {
 	Value string
 }
 
-// hit is a rule's verdict on one subject whose structural condition holds.
+// hit is a rule's verdict on one subject: the zero hit when its structural condition does
+// not hold. Rules return it by value, so the verdicts cost no allocation.
 type hit struct {
+	holds   bool   // the structural condition holds
 	cleared bool   // the clearing control is declared: mitigated by design
 	why     string // why the condition holds
 	rating  Rating
@@ -61,31 +63,31 @@ type hit struct {
 	fix *Fix
 }
 
-func fires(why string, r Rating, fixOn *Symbol) *hit {
-	return &hit{why: why, rating: r, fixTarget: fixOn}
+func fires(why string, r Rating, fixOn *Symbol) hit {
+	return hit{holds: true, why: why, rating: r, fixTarget: fixOn}
 }
 
 // firesFix is fires with an instance-specific fix.
-func firesFix(why string, r Rating, fixOn *Symbol, fix *Fix) *hit {
-	return &hit{why: why, rating: r, fixTarget: fixOn, fix: fix}
+func firesFix(why string, r Rating, fixOn *Symbol, fix *Fix) hit {
+	return hit{holds: true, why: why, rating: r, fixTarget: fixOn, fix: fix}
 }
 
-func clearedBy(why string) *hit { return &hit{cleared: true, why: why} }
+func clearedBy(why string) hit { return hit{holds: true, cleared: true, why: why} }
 
 // eachDirection evaluates fn on each direction of a flow and returns the first firing hit,
 // else the first cleared one.
-func eachDirection(fn func(d direction) *hit) func(*Symbol) *hit {
-	return func(f *Symbol) *hit {
-		var cleared *hit
+func eachDirection(fn func(d direction) hit) func(*Symbol) hit {
+	return func(f *Symbol) hit {
+		var cleared hit
 		for _, d := range directions(f) {
 			h := fn(d)
-			if h == nil {
+			if !h.holds {
 				continue
 			}
 			if !h.cleared {
 				return h
 			}
-			if cleared == nil {
+			if !cleared.holds {
 				cleared = h
 			}
 		}
@@ -164,13 +166,13 @@ func Catalog() []*Rule {
 			Condition: "a flow from a less trusted sender into a service or store that handles internal or more sensitive data (or declares no data) is not authenticated",
 			Clears:    "`authenticated` on the flow", Hint: "Authenticate the caller (OIDC/OAuth2 tokens, mTLS, signed requests).",
 			CWE: []int{306, 287}, CAPEC: []int{115, 151}, Fix: &Fix{On: "self", Attr: "authenticated"},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				if d.dst.Kind == dsl.KindActor || !d.inboundUntrusted() {
-					return nil
+					return hit{}
 				}
 				data := dataOf(d.dst)
 				if len(data) > 0 && maxClassRank(data) < 1 {
-					return nil
+					return hit{}
 				}
 				_, ok := authMethod(d.flow)
 				l, lw := flowLikelihood(d, 0)
@@ -184,14 +186,14 @@ func Catalog() []*Rule {
 			Condition: "a person logs in with a password or session over a flow to an element with confidential data (or an admin flow) without MFA",
 			Clears:    "`mfa` on the flow", Hint: "Require a second factor (phishing-resistant for administrators), or single sign-on through an identity provider with MFA.",
 			CWE: []int{308, 1390}, CAPEC: []int{600, 49}, Fix: &Fix{On: "self", Attr: "mfa"},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				m, ok := authMethod(d.flow)
 				if !senderIsHuman(d) || !ok || (m != "password" && m != "session") {
-					return nil
+					return hit{}
 				}
 				data := dataOf(d.dst)
 				if maxClassRank(data) < 2 && d.flow.purpose() != "admin" {
-					return nil
+					return hit{}
 				}
 				l, lw := flowLikelihood(d, -1)
 				i, iw := classImpact(data)
@@ -204,7 +206,7 @@ func Catalog() []*Rule {
 			Condition: "a service receives password logins and does not throttle failed attempts",
 			Clears:    "`login_throttling` on the service", Hint: "Throttle and lock out repeated failures, check breached passwords, offer MFA.",
 			CWE: []int{307, 521}, CAPEC: []int{49, 565}, Fix: &Fix{On: "self", Attr: "login_throttling"},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				for _, f := range s.Inbound {
 					if m, ok := authMethod(f); ok && m == "password" {
 						l, lw := elementLikelihood(s, 0)
@@ -215,20 +217,20 @@ func Catalog() []*Rule {
 						return fires("flow `"+f.ID+"` logs in to `"+s.ID+"` with a password", rate(l, lw, i, iw), s)
 					}
 				}
-				return nil
+				return hit{}
 			}},
 		{ID: "unverified-server-identity", Title: "Server identity not verified across a boundary", Stride: "spoofing", Subjects: []dsl.Kind{dsl.KindFlow},
 			Condition: "a flow crosses a trust boundary without an encrypted channel that verifies the server's identity",
 			Clears:    "`encrypted` on the flow (TLS with certificate and host-name checks)", Hint: "Use TLS or mTLS with certificate and host-name validation; never disable verification.",
 			CWE: []int{295, 297}, CAPEC: []int{94}, Fix: &Fix{On: "self", Attr: "encrypted"},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				if !crosses(d.flow) || d.src.Kind == dsl.KindActor && d.dst.Kind == dsl.KindActor {
-					return nil
+					return hit{}
 				}
 				if d.dst.Kind == dsl.KindActor && d.src.Kind != dsl.KindActor {
 					// The service is the client here: it must verify the remote server.
 				} else if d != directions(d.flow)[0] {
-					return nil
+					return hit{}
 				}
 				l, lw := flowLikelihood(d, -1)
 				i, iw := classImpact(d.flow.Data)
@@ -241,9 +243,9 @@ func Catalog() []*Rule {
 			Condition: "a flow authenticated by session is not encrypted, or the receiving service's cookies are not secured",
 			Clears:    "`encrypted` on the flow and `secure_cookies` on the service", Hint: "TLS everywhere; Secure, HttpOnly, SameSite cookies; short session timeouts.",
 			CWE: []int{614, 1004, 319}, CAPEC: []int{593, 102}, Fix: &Fix{On: "target", Attr: "secure_cookies"},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				if m, ok := authMethod(d.flow); !ok || m != "session" || !isService(d.dst) {
-					return nil
+					return hit{}
 				}
 				l, lw := flowLikelihood(d, -1)
 				i, iw := classImpact(dataOf(d.dst))
@@ -261,10 +263,10 @@ func Catalog() []*Rule {
 			Condition: "a browser reaches a service with a session and the service has no CSRF protection",
 			Clears:    "`csrf_protection` on the service", Hint: "Synchronizer or double-submit tokens, SameSite cookies, origin checks.",
 			CWE: []int{352, 1275}, CAPEC: []int{62}, Fix: &Fix{On: "target", Attr: "csrf_protection"},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				m, ok := authMethod(d.flow)
 				if !ok || m != "session" || d.src.kindWord() != "browser" || !isService(d.dst) {
-					return nil
+					return hit{}
 				}
 				l, lw := flowLikelihood(d, -1)
 				i, iw := classImpact(dataOf(d.dst))
@@ -277,10 +279,10 @@ func Catalog() []*Rule {
 			Condition: "an external system (service or partner actor) sends data that is neither authenticated nor signed",
 			Clears:    "`signed` or `authenticated` on the flow", Hint: "Sign messages (HMAC, JWS) or use mTLS; check replay windows.",
 			CWE: []int{345, 290}, CAPEC: []int{194, 148}, Fix: &Fix{On: "self", Attr: "signed"},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				k := d.src.kindWord()
 				if d.src.Kind != dsl.KindActor || (k != "service" && k != "partner") || d.src.has(flagTrusted) {
-					return nil
+					return hit{}
 				}
 				_, auth := authMethod(d.flow)
 				l, lw := flowLikelihood(d, 0)
@@ -296,9 +298,9 @@ func Catalog() []*Rule {
 			Condition: "a flow crosses a trust boundary and is neither encrypted nor signed",
 			Clears:    "`encrypted` or `signed` on the flow", Hint: "TLS or mTLS, or message signatures for store-and-forward paths.",
 			CWE: []int{345, 353}, CAPEC: []int{94, 384}, Fix: &Fix{On: "self", Attr: "encrypted"},
-			eval: func(f *Symbol) *hit {
+			eval: func(f *Symbol) hit {
 				if !crosses(f) {
-					return nil
+					return hit{}
 				}
 				d := directions(f)[0]
 				l, lw := flowLikelihood(d, -1)
@@ -312,10 +314,10 @@ func Catalog() []*Rule {
 			Condition: "a service receives input from a less trusted sender and does not declare input validation",
 			Clears:    "`validates_input` on the service", Hint: "Validate input at the boundary against schemas or allow-lists.",
 			CWE: []int{20}, CAPEC: []int{153}, Fix: &Fix{On: "self", Attr: "validates_input"},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				in := untrustedInputs(s)
 				if len(in) == 0 {
-					return nil
+					return hit{}
 				}
 				l, lw := elementLikelihood(s, -1)
 				i, iw := classImpact(dataOf(s))
@@ -328,9 +330,9 @@ func Catalog() []*Rule {
 			Condition: "a service with untrusted input queries a SQL, NoSQL, LDAP or search store without parameterized queries",
 			Clears:    "`parameterized_queries` on the service", Hint: "Prepared statements or safe query builders; a least-privilege database account.",
 			CWE: []int{89, 943, 90}, CAPEC: []int{66, 676, 136}, Fix: &Fix{On: "source", Attr: "parameterized_queries"},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				if !isService(d.src) || !isStoreKind(d.dst, "sql", "nosql", "ldap", "search") || len(untrustedInputs(d.src)) == 0 {
-					return nil
+					return hit{}
 				}
 				l, lw := elementLikelihood(d.src, 0)
 				i, iw := classImpact(dataOf(d.dst))
@@ -343,9 +345,9 @@ func Catalog() []*Rule {
 			Condition: "a service with untrusted input runs operating-system commands and does not validate input",
 			Clears:    "`validates_input` on the service (and no shell)", Hint: "Avoid shells; pass argument vectors; allow-list arguments; least privilege.",
 			CWE: []int{78, 77}, CAPEC: []int{88, 248}, Fix: &Fix{On: "self", Attr: "validates_input"},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				if !s.has(flagExecutesCommands) || len(untrustedInputs(s)) == 0 {
-					return nil
+					return hit{}
 				}
 				l, lw := elementLikelihood(s, -1)
 				i, iw := fixed(levelHigh, "commands run with the service's privileges")
@@ -358,9 +360,9 @@ func Catalog() []*Rule {
 			Condition: "a web service with untrusted input does not encode its output",
 			Clears:    "`encodes_output` on the service", Hint: "Context-aware encoding, auto-escaping templates, a Content Security Policy.",
 			CWE: []int{79, 116}, CAPEC: []int{63}, Fix: &Fix{On: "self", Attr: "encodes_output"},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				if s.kindWord() != "web" || len(untrustedInputs(s)) == 0 {
-					return nil
+					return hit{}
 				}
 				l, lw := elementLikelihood(s, -1)
 				i, iw := classImpact(dataOf(s))
@@ -373,9 +375,9 @@ func Catalog() []*Rule {
 			Condition: "a service with untrusted input parses a native object format (Java serialization, .NET binary, pickle, PHP)",
 			Clears:    "only data formats (json, protobuf) in `parses`", Hint: "Use data-only formats, or signed payloads with type allow-lists.",
 			CWE: []int{502}, CAPEC: []int{586},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				if len(untrustedInputs(s)) == 0 {
-					return nil
+					return hit{}
 				}
 				for _, p := range words(s.Decl, "parses") {
 					if contains([]string{"java_serialized", "dotnet_binary", "pickle", "php_serialized"}, p) {
@@ -386,15 +388,15 @@ func Catalog() []*Rule {
 				if len(words(s.Decl, "parses")) > 0 {
 					return clearedBy("the service parses only data formats")
 				}
-				return nil
+				return hit{}
 			}},
 		{ID: "unrestricted-file-upload", Title: "Unrestricted file upload", Stride: "tampering", Subjects: []dsl.Kind{dsl.KindService},
 			Condition: "a service with untrusted input accepts uploads and does not validate them",
 			Clears:    "`validates_uploads` on the service", Hint: "Check type and size, rename, store outside the web root, scan, serve from another origin.",
 			CWE: []int{434}, CAPEC: []int{17, 650}, Fix: &Fix{On: "self", Attr: "validates_uploads"},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				if !s.has(flagAcceptsUploads) || len(untrustedInputs(s)) == 0 {
-					return nil
+					return hit{}
 				}
 				l, lw := elementLikelihood(s, -1)
 				if s.has(flagValidatesUploads) {
@@ -406,9 +408,9 @@ func Catalog() []*Rule {
 			Condition: "a flow writes into a store across a trust boundary and is unauthenticated or the store has no access control",
 			Clears:    "`authenticated` on the flow and `access_control` on the store", Hint: "Least-privilege accounts per writer; writes only through the owning service.",
 			CWE: []int{732, 284}, CAPEC: []int{122, 1}, Fix: &Fix{On: "target", Attr: "access_control"},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				if d.dst.Kind != dsl.KindStore || !crosses(d.flow) {
-					return nil
+					return hit{}
 				}
 				_, auth := authMethod(d.flow)
 				l, lw := flowLikelihood(d, 0)
@@ -425,9 +427,9 @@ func Catalog() []*Rule {
 			Condition: "a deploy flow does not sign and verify the artifacts it delivers",
 			Clears:    "`signed_artifacts` on the flow", Hint: "Sign artifacts and verify provenance at deploy time; pin dependencies.",
 			CWE: []int{494, 829}, CAPEC: []int{184, 186, 538}, Fix: &Fix{On: "self", Attr: "signed_artifacts"},
-			eval: func(f *Symbol) *hit {
+			eval: func(f *Symbol) hit {
 				if f.purpose() != "deploy" {
-					return nil
+					return hit{}
 				}
 				if f.has(flagSignedArtifacts) {
 					return clearedBy("the flow declares signed_artifacts")
@@ -440,7 +442,7 @@ func Catalog() []*Rule {
 			Condition: "a service handles confidential data or acts for people and does not keep an audit log",
 			Clears:    "`audit_logging` on the service", Hint: "Record who did what, when and from where, in a protected store.",
 			CWE: []int{778, 223}, Fix: &Fix{On: "self", Attr: "audit_logging"},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				human := false
 				for _, f := range s.Inbound {
 					for _, d := range directions(f) {
@@ -451,7 +453,7 @@ func Catalog() []*Rule {
 				}
 				data := dataOf(s)
 				if !human && maxClassRank(data) < 2 {
-					return nil
+					return hit{}
 				}
 				i, iw := classImpact(data)
 				why := "`" + s.ID + "` handles confidential data"
@@ -467,9 +469,9 @@ func Catalog() []*Rule {
 			Condition: "a log store is not append-only",
 			Clears:    "`append_only` on the store", Hint: "WORM or immutable storage, hash chaining, separate writer identities.",
 			CWE: []int{117, 732}, CAPEC: []int{268, 93}, Fix: &Fix{On: "self", Attr: "append_only"},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				if s.kindWord() != "log" {
-					return nil
+					return hit{}
 				}
 				l, lw := elementLikelihood(s, 0)
 				for _, f := range s.Inbound {
@@ -488,9 +490,9 @@ func Catalog() []*Rule {
 			Condition: "a flow into a log store crosses a boundary without authentication",
 			Clears:    "`authenticated` on the flow", Hint: "Authenticate log shippers (mTLS, tokens) and tag entries with the source.",
 			CWE: []int{117, 345}, CAPEC: []int{93}, Fix: &Fix{On: "self", Attr: "authenticated"},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				if !isStoreKind(d.dst, "log") || !crosses(d.flow) {
-					return nil
+					return hit{}
 				}
 				_, auth := authMethod(d.flow)
 				l, lw := flowLikelihood(d, 0)
@@ -503,9 +505,9 @@ func Catalog() []*Rule {
 			Condition: "a service with audit logging writes its logs only to log stores in its own boundary",
 			Clears:    "a flow to a log store in another boundary", Hint: "Forward audit events to a central store in a separate trust boundary.",
 			CWE: []int{778}, CAPEC: []int{571},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				if !s.has(flagAuditLogging) {
-					return nil
+					return hit{}
 				}
 				local, remote := 0, 0
 				for _, f := range s.Outbound {
@@ -520,7 +522,7 @@ func Catalog() []*Rule {
 					}
 				}
 				if local == 0 && remote == 0 {
-					return nil
+					return hit{}
 				}
 				if remote > 0 {
 					return clearedBy("audit events leave the service's boundary")
@@ -533,10 +535,10 @@ func Catalog() []*Rule {
 			Condition: "a flow carries credentials, keys, secrets or session tokens and is not encrypted",
 			Clears:    "`encrypted` on the flow", Hint: "Encrypt the channel; prefer short-lived, audience-bound tokens.",
 			CWE: []int{523, 319}, CAPEC: []int{102, 157}, Fix: &Fix{On: "self", Attr: "encrypted"},
-			eval: func(f *Symbol) *hit {
+			eval: func(f *Symbol) hit {
 				d := dataTagged(f.Data, "credential", "key", "secret", "session")
 				if d == nil || len(directions(f)) == 0 {
-					return nil
+					return hit{}
 				}
 				l, lw := flowLikelihood(directions(f)[0], 0)
 				if f.has(flagEncrypted) {
@@ -548,9 +550,9 @@ func Catalog() []*Rule {
 			Condition: "a flow crosses a trust boundary, carries internal or more sensitive data (or undeclared data), and is not encrypted",
 			Clears:    "`encrypted` on the flow", Hint: "Encrypt the channel: TLS, mTLS, or message encryption.",
 			CWE: []int{319, 311}, CAPEC: []int{157, 117}, Fix: &Fix{On: "self", Attr: "encrypted"},
-			eval: func(f *Symbol) *hit {
+			eval: func(f *Symbol) hit {
 				if !crosses(f) || (len(f.Data) > 0 && maxClassRank(f.Data) < 1) {
-					return nil
+					return hit{}
 				}
 				l, lw := flowLikelihood(directions(f)[0], 0)
 				i, iw := classImpact(f.Data)
@@ -563,14 +565,14 @@ func Catalog() []*Rule {
 			Condition: "an encrypted flow accepts TLS versions below 1.2",
 			Clears:    "`tls_min 1.2` (or 1.3) on the flow", Hint: "Accept TLS 1.2 or later only; disable legacy protocols and cipher suites.",
 			CWE: []int{326, 327, 757}, CAPEC: []int{217, 220}, Fix: &Fix{On: "self", Attr: "tls_min", Value: "1.2"},
-			eval: func(f *Symbol) *hit {
+			eval: func(f *Symbol) hit {
 				v := word(f.Decl, "tls_min")
 				if !f.has(flagEncrypted) || v == "" || len(directions(f)) == 0 {
-					return nil
+					return hit{}
 				}
 				n, err := strconv.ParseFloat(v, 64)
 				if err != nil {
-					return nil
+					return hit{}
 				}
 				l, lw := flowLikelihood(directions(f)[0], -1)
 				i, iw := classImpact(f.Data)
@@ -583,9 +585,9 @@ func Catalog() []*Rule {
 			Condition: "a store keeps confidential or restricted data and is not encrypted at rest",
 			Clears:    "`encrypted_at_rest` on the store", Hint: "Encrypt at rest with managed keys; field-level encryption for restricted data.",
 			CWE: []int{311, 312}, CAPEC: []int{37}, Fix: &Fix{On: "self", Attr: "encrypted_at_rest"},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				if maxClassRank(s.Data) < 2 {
-					return nil
+					return hit{}
 				}
 				i, iw := classImpact(s.Data)
 				if s.has(flagEncryptedAtRest) {
@@ -597,10 +599,10 @@ func Catalog() []*Rule {
 			Condition: "a store keeps credentials without argon2id, scrypt, bcrypt or pbkdf2",
 			Clears:    "`password_hashing argon2id` on the store", Hint: "argon2id (or scrypt, bcrypt, PBKDF2) with current parameters.",
 			CWE: []int{256, 916}, CAPEC: []int{55}, Fix: &Fix{On: "self", Attr: "password_hashing", Value: "argon2id"},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				d := dataTagged(s.Data, "credential")
 				if d == nil {
-					return nil
+					return hit{}
 				}
 				h := word(s.Decl, "password_hashing")
 				why := "`" + s.ID + "` stores `" + d.ID + "` and declares no password_hashing"
@@ -616,9 +618,9 @@ func Catalog() []*Rule {
 			Condition: "a service uses secrets that do not come from a secret manager",
 			Clears:    "`secret_source vault` on the service", Hint: "Inject secrets at run time from a secret manager, and rotate them.",
 			CWE: []int{798, 522}, CAPEC: []int{191}, Fix: &Fix{On: "self", Attr: "secret_source", Value: "vault"},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				if !s.has(flagUsesSecrets) {
-					return nil
+					return hit{}
 				}
 				src := word(s.Decl, "secret_source")
 				why := "`" + s.ID + "` uses secrets and does not say where they come from"
@@ -634,10 +636,10 @@ func Catalog() []*Rule {
 			Condition: "a flow carries data classified above the clearance of the receiver's boundary",
 			Clears:    "only data within the receiving boundary's `clearance` on the flow (or a raised clearance)", Hint: "Redact or tokenise the data, or raise the clearance explicitly.",
 			CWE: []int{200, 501},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				c, by := clearance(d.dst)
 				if c < 0 || len(d.flow.Data) == 0 {
-					return nil
+					return hit{}
 				}
 				mc := maxClassRank(d.flow.Data)
 				i, iw := classImpact(d.flow.Data)
@@ -650,10 +652,10 @@ func Catalog() []*Rule {
 			Condition: "a flow sends personal data to an external actor and names no data-processing agreement",
 			Clears:    "`dpa \"reference\"` on the flow", Hint: "Minimise or pseudonymise; record the legal basis or processing agreement.",
 			CWE: []int{359}, Fix: &Fix{On: "self", Attr: "dpa", Value: `"DPA reference"`},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				p := dataTagged(d.flow.Data, "pii")
 				if p == nil || d.dst.Kind != dsl.KindActor || d.dst.has(flagTrusted) {
-					return nil
+					return hit{}
 				}
 				i, iw := classImpact(d.flow.Data)
 				if word(d.flow.Decl, "dpa") != "" {
@@ -665,13 +667,13 @@ func Catalog() []*Rule {
 			Condition: "a service that handles credentials or personal data writes to a log store without redaction",
 			Clears:    "`log_redaction` on the service", Hint: "Structured logging with deny-listed fields and token masking.",
 			CWE: []int{532}, Fix: &Fix{On: "source", Attr: "log_redaction"},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				if !isService(d.src) || !isStoreKind(d.dst, "log") {
-					return nil
+					return hit{}
 				}
 				s := dataTagged(d.src.Data, "credential", "pii", "session", "key", "secret")
 				if s == nil {
-					return nil
+					return hit{}
 				}
 				i, iw := classImpact([]*Symbol{s})
 				if d.src.has(flagLogRedaction) {
@@ -683,9 +685,9 @@ func Catalog() []*Rule {
 			Condition: "a service with untrusted input fetches URLs without an egress allow-list",
 			Clears:    "`egress_allowlist` on the service", Hint: "Allow-list destinations; block link-local and metadata ranges.",
 			CWE: []int{918}, CAPEC: []int{664}, Fix: &Fix{On: "self", Attr: "egress_allowlist"},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				if !s.has(flagFetchesURLs) || len(untrustedInputs(s)) == 0 {
-					return nil
+					return hit{}
 				}
 				l, lw := elementLikelihood(s, -1)
 				if s.has(flagEgressAllowlist) {
@@ -697,9 +699,9 @@ func Catalog() []*Rule {
 			Condition: "a service with untrusted input reads or writes a file store without validating input",
 			Clears:    "`validates_input` on the service", Hint: "Canonicalise and confine paths; map user input to identifiers, not file names.",
 			CWE: []int{22, 73}, CAPEC: []int{126}, Fix: &Fix{On: "source", Attr: "validates_input"},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				if !isService(d.src) || !isStoreKind(d.dst, "file") || len(untrustedInputs(d.src)) == 0 {
-					return nil
+					return hit{}
 				}
 				l, lw := elementLikelihood(d.src, 0)
 				i, iw := classImpact(dataOf(d.dst))
@@ -712,9 +714,9 @@ func Catalog() []*Rule {
 			Condition: "a service with untrusted input parses XML with parsers that are not hardened",
 			Clears:    "`xml_hardened` on the service", Hint: "Disable DTDs and external entities; limit entity expansion.",
 			CWE: []int{611, 776}, CAPEC: []int{221, 201, 197}, Fix: &Fix{On: "self", Attr: "xml_hardened"},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				if !contains(words(s.Decl, "parses"), "xml") || len(untrustedInputs(s)) == 0 {
-					return nil
+					return hit{}
 				}
 				l, lw := elementLikelihood(s, -1)
 				i, iw := classImpact(dataOf(s))
@@ -729,9 +731,9 @@ func Catalog() []*Rule {
 			Condition: "a service reachable from the internet does not limit request rates",
 			Clears:    "`rate_limited` on the service", Hint: "Quotas, timeouts, and a gateway, WAF or CDN in front.",
 			CWE: []int{770, 400}, CAPEC: []int{125, 469}, Fix: &Fix{On: "self", Attr: "rate_limited"},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				if !internetFacing(s) {
-					return nil
+					return hit{}
 				}
 				i, iw := availabilityImpact(s)
 				if s.has(flagRateLimited) {
@@ -743,9 +745,9 @@ func Catalog() []*Rule {
 			Condition: "a service or store whose availability is critical is not redundant",
 			Clears:    "`redundant` on the element", Hint: "Replicas or failover across zones; tested recovery objectives.",
 			CWE: []int{400}, Fix: &Fix{On: "self", Attr: "redundant"},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				if word(s.Decl, "availability") != "critical" {
-					return nil
+					return hit{}
 				}
 				if s.has(flagRedundant) {
 					return clearedBy("the element is redundant")
@@ -756,13 +758,13 @@ func Catalog() []*Rule {
 			Condition: "a store keeps data whose integrity matters (integrity high or critical; without a rating, restricted data or data tagged credential, key, secret, financial or health) and has no backup",
 			Clears:    "`backup` on the store", Hint: "Immutable, off-boundary backups with restore tests.",
 			Fix: &Fix{On: "self", Attr: "backup"},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				if len(s.Data) == 0 {
-					return nil
+					return hit{}
 				}
 				i, iw := integrityImpact(s.Data)
 				if i < levelHigh {
-					return nil
+					return hit{}
 				}
 				if s.has(flagBackup) {
 					return clearedBy("the store has backups")
@@ -775,13 +777,13 @@ func Catalog() []*Rule {
 			Condition: "an authenticated flow into an element with confidential data does not check what the sender may do",
 			Clears:    "`authorized` on the flow", Hint: "Deny by default; role, attribute or object-level checks.",
 			CWE: []int{862, 639, 285}, CAPEC: []int{1, 122}, Fix: &Fix{On: "self", Attr: "authorized"},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				if _, ok := authMethod(d.flow); !ok || d.dst.Kind == dsl.KindActor {
-					return nil
+					return hit{}
 				}
 				data := dataOf(d.dst)
 				if maxClassRank(data) < 2 {
-					return nil
+					return hit{}
 				}
 				_, authz := authzMethod(d.flow)
 				l, lw := flowLikelihood(d, 0)
@@ -795,14 +797,14 @@ func Catalog() []*Rule {
 			Condition: "a flow authorized as a technical user reaches confidential data from a service that is not a gateway",
 			Clears:    "`authorized rbac` (or abac, owner_check) with the end user's identity", Hint: "Propagate the end user's identity (token exchange, on-behalf-of) and authorise in the backend.",
 			CWE: []int{441, 284}, Fix: &Fix{On: "self", Attr: "authorized", Value: "owner_check"},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				m, ok := authzMethod(d.flow)
 				if !ok || m != "technical_user" || !isService(d.src) || d.src.kindWord() == "gateway" {
-					return nil
+					return hit{}
 				}
 				data := dataOf(d.dst)
 				if maxClassRank(data) < 2 {
-					return nil
+					return hit{}
 				}
 				i, iw := classImpact(data)
 				return fires("`"+d.src.ID+"` reaches `"+d.dst.ID+"` as a technical user", rate(levelMedium, "a flaw in the caller exposes every user's data", i, iw), d.flow)
@@ -811,10 +813,10 @@ func Catalog() []*Rule {
 			Condition: "a service with untrusted input runs as root, admin or system",
 			Clears:    "`runs_as user` on the service (an unprivileged identity)", Hint: "A dedicated low-privilege identity, dropped capabilities, a read-only file system.",
 			CWE: []int{250, 269}, CAPEC: []int{233}, Fix: &Fix{On: "self", Attr: "runs_as", Value: "user"},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				r := word(s.Decl, "runs_as")
 				if r == "" || len(untrustedInputs(s)) == 0 {
-					return nil
+					return hit{}
 				}
 				l, lw := elementLikelihood(s, -1)
 				if !contains([]string{"root", "admin", "system"}, r) {
@@ -826,9 +828,9 @@ func Catalog() []*Rule {
 			Condition: "a service with untrusted input is written in C or C++ or declares `memory_safe false`",
 			Clears:    "a memory-safe language (`memory_safe`), or a sandboxed parser", Hint: "Memory-safe language or sandboxed parser; fuzzing; exploit mitigations.",
 			CWE: []int{119, 787}, CAPEC: []int{100},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				if len(untrustedInputs(s)) == 0 {
-					return nil
+					return hit{}
 				}
 				tech := words(s.Decl, "tech")
 				unsafeTech := contains(tech, "c") || contains(tech, "cpp") || contains(tech, "c_plus_plus")
@@ -836,10 +838,10 @@ func Catalog() []*Rule {
 					if unsafeTech {
 						return clearedBy("the service declares memory_safe (a sandboxed or memory-safe parser)")
 					}
-					return nil
+					return hit{}
 				}
 				if !s.declaredFalse(flagMemorySafe) && !unsafeTech {
-					return nil
+					return hit{}
 				}
 				l, lw := elementLikelihood(s, -1)
 				return fires("`"+s.ID+"` is not memory-safe and takes untrusted input", rate(l, lw, levelHigh, "memory corruption runs the attacker's code"), s)
@@ -848,9 +850,9 @@ func Catalog() []*Rule {
 			Condition: "an actor or a less trusted element talks to a store directly",
 			Clears:    "a service in front of the store", Hint: "Put an owning service in front of the store and network-restrict the store to it.",
 			CWE: []int{284, 653}, CAPEC: []int{1},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				if d.dst.Kind != dsl.KindStore || !d.inboundUntrusted() {
-					return nil
+					return hit{}
 				}
 				l, lw := flowLikelihood(d, 0)
 				i, iw := classImpact(dataOf(d.dst))
@@ -860,9 +862,9 @@ func Catalog() []*Rule {
 			Condition: "an admin flow comes from a less trusted zone without VPN and without MFA",
 			Clears:    "`vpn` or `mfa` on the flow", Hint: "A VPN or zero-trust access proxy plus MFA; a separate admin plane.",
 			CWE: []int{284, 308}, CAPEC: []int{555}, Fix: &Fix{On: "self", Attr: "vpn"},
-			eval: eachDirection(func(d direction) *hit {
+			eval: eachDirection(func(d direction) hit {
 				if d.flow.purpose() != "admin" || !d.inboundUntrusted() {
-					return nil
+					return hit{}
 				}
 				l, lw := flowLikelihood(d, 1)
 				if d.flow.has(flagVPN) || d.flow.has(flagMFA) {
@@ -874,10 +876,10 @@ func Catalog() []*Rule {
 			Condition: "a service shares its `runtime` with a service in another boundary",
 			Clears:    "separate runtimes per trust level", Hint: "Separate runtimes, hosts or clusters per trust level, or model the runtime as its own boundary.",
 			CWE: []int{653}, CAPEC: []int{480},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				rt := word(s.Decl, "runtime")
 				if rt == "" {
-					return nil
+					return hit{}
 				}
 				for _, o := range s.model.byRuntime[rt] {
 					if o != s && o.Boundary != s.Boundary {
@@ -891,9 +893,9 @@ func Catalog() []*Rule {
 			Condition: "a store with restricted data sits in the same boundary as an internet-facing service",
 			Clears:    "a boundary between internet-facing tiers and restricted stores", Hint: "Add a network boundary between internet-facing services and restricted stores.",
 			CWE: []int{653},
-			eval: func(s *Symbol) *hit {
+			eval: func(s *Symbol) hit {
 				if maxClassRank(s.Data) < 3 || s.Boundary == nil {
-					return nil
+					return hit{}
 				}
 				if o := s.model.facingIn[s.Boundary]; o != nil {
 					i, iw := classImpact(s.Data)
