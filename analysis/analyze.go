@@ -373,7 +373,7 @@ func (a *analyzer) runRules() {
 			bySubject[s.Kind] = append(bySubject[s.Kind], s)
 		}
 	}
-	fired := map[string]*Threat{}
+	var fired []*Threat
 	for _, r := range a.res.Rules {
 		for _, k := range r.Subjects {
 			for _, s := range bySubject[k] {
@@ -393,23 +393,18 @@ func (a *analyzer) runRules() {
 					a.res.Cleared = append(a.res.Cleared, t)
 					continue
 				}
-				fired[t.ID] = t
+				fired = append(fired, t)
 			}
 		}
 	}
-	all := make([]string, 0, len(fired))
-	for id := range fired {
-		all = append(all, id)
-	}
-	slices.Sort(all)
+	slices.SortFunc(fired, byThreatID)
 	// coveredBy[id] lists the fired threats that supersede id, in id order.
 	coveredBy := map[string][]string{}
-	for _, id := range all {
-		t := fired[id]
+	for _, t := range fired {
 		for _, covered := range supersedes[t.Rule.ID] {
 			cid := covered + "@" + t.Target.ID
-			if _, ok := fired[cid]; ok {
-				coveredBy[cid] = append(coveredBy[cid], id)
+			if findThreat(fired, cid) != nil {
+				coveredBy[cid] = append(coveredBy[cid], t.ID)
 			}
 		}
 	}
@@ -422,15 +417,16 @@ func (a *analyzer) runRules() {
 				break
 			}
 		}
-		a.consider(fired[cid].Target, fired[cid].Stride...)
+		c := findThreat(fired, cid)
+		a.consider(c.Target, c.Stride...)
 	}
-	a.res.Threats = slices.Grow(a.res.Threats, len(all))
-	byID := make(map[string]*Threat, len(a.res.byID)+len(all))
+	a.res.Threats = slices.Grow(a.res.Threats, len(fired))
+	byID := make(map[string]*Threat, len(a.res.byID)+len(fired))
 	maps.Copy(byID, a.res.byID)
 	a.res.byID = byID
-	for _, id := range all {
-		if _, gone := a.superseded[id]; !gone {
-			a.addThreat(fired[id])
+	for _, t := range fired {
+		if _, gone := a.superseded[t.ID]; !gone {
+			a.addThreat(t)
 		}
 	}
 	slices.SortFunc(a.res.Cleared, byThreatID)
@@ -451,12 +447,15 @@ func (a *analyzer) newThreat() *Threat {
 }
 
 // clearedThreat returns the rule instance cleared by design with the given id, or nil.
-func (a *analyzer) clearedThreat(id string) *Threat {
-	i, ok := slices.BinarySearchFunc(a.res.Cleared, id, func(t *Threat, id string) int { return strings.Compare(t.ID, id) })
+func (a *analyzer) clearedThreat(id string) *Threat { return findThreat(a.res.Cleared, id) }
+
+// findThreat returns the threat with the given id in a list sorted by id, or nil.
+func findThreat(sorted []*Threat, id string) *Threat {
+	i, ok := slices.BinarySearchFunc(sorted, id, func(t *Threat, id string) int { return strings.Compare(t.ID, id) })
 	if !ok {
 		return nil
 	}
-	return a.res.Cleared[i]
+	return sorted[i]
 }
 
 // canonicalThreatID maps a threat reference to the id threats use: a generated id written

@@ -557,7 +557,7 @@ type flagSet uint64
 func (fs flagSet) has(f flag) bool { return fs&(1<<f) != 0 }
 
 // attrFacts are the attributes of an element or flow that the rules read, looked up once
-// by cacheAttrs instead of by a scan of the declaration per rule.
+// by readAttrs instead of by a scan of the declaration per rule.
 type attrFacts struct {
 	cached bool
 	// on holds the flags that are present and not `false` (has); off those declared
@@ -567,16 +567,8 @@ type attrFacts struct {
 	kind, purpose, authn, authz string
 }
 
-// cacheAttrs looks up, once per element and flow, the attributes the rules read.
-func cacheAttrs(m *Model) {
-	for _, list := range [][]*Symbol{m.Elements, m.Flows} {
-		for _, s := range list {
-			s.attrs = readAttrs(s.Decl)
-		}
-	}
-}
-
-// readAttrs scans a declaration's attributes once.
+// readAttrs scans the attributes of an element or flow once for the ones the rules read;
+// resolveElement stores the result.
 func readAttrs(d *dsl.Decl) attrFacts {
 	af := attrFacts{cached: true}
 	var seen flagSet

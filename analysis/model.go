@@ -199,7 +199,6 @@ func buildModel(files []*dsl.File, out *[]Finding) *Model {
 	for _, r := range m.Responses {
 		b.recordThreatRef(r.File, r.Decl, r.Decl.Target, "header")
 	}
-	cacheAttrs(m)
 	computeTrust(m)
 	cacheFlowFacts(m)
 	cacheDataFacts(m)
@@ -446,6 +445,7 @@ var targetKinds = []dsl.Kind{dsl.KindActor, dsl.KindService, dsl.KindStore, dsl.
 
 func (b *builder) resolveElement(s *Symbol) {
 	d := s.Decl
+	s.attrs = readAttrs(d) // while the attributes are at hand
 	if d.Parent != nil && d.Parent.Kind == dsl.KindBoundary {
 		s.Boundary = b.m.Symbols[d.Parent.ID()]
 	}
