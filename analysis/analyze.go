@@ -397,7 +397,7 @@ func (a *analyzer) runRules() {
 			}
 		}
 	}
-	slices.SortFunc(fired, byThreatID)
+	slices.SortFunc(fired, byGeneratedID)
 	// coveredBy[id] lists the fired threats that supersede id, in id order.
 	coveredBy := map[string][]string{}
 	for _, t := range fired {
@@ -429,7 +429,7 @@ func (a *analyzer) runRules() {
 			a.addThreat(t)
 		}
 	}
-	slices.SortFunc(a.res.Cleared, byThreatID)
+	slices.SortFunc(a.res.Cleared, byGeneratedID)
 	slices.SortFunc(a.res.Threats, byThreatID)
 }
 

@@ -574,40 +574,45 @@ func readAttrs(d *dsl.Decl) attrFacts {
 	var seen flagSet
 	var seenKind, seenPurpose bool
 	for _, a := range d.Attrs {
-		name, first := a.Key.Name, ""
-		if len(a.Values) > 0 {
-			first = a.Values[0].Text
-		}
-		switch {
-		case name == "kind":
+		// Only the attributes read below have their values looked at.
+		switch name := a.Key.Name; name {
+		case "kind":
 			if !seenKind {
-				seenKind, af.kind = true, first
+				seenKind, af.kind = true, firstText(a)
 			}
-			continue
-		case name == "purpose":
+		case "purpose":
 			if !seenPurpose {
-				seenPurpose, af.purpose = true, first
+				seenPurpose, af.purpose = true, firstText(a)
 			}
-			continue
-		}
-		f, ok := flagByName[name]
-		if !ok || seen.has(f) {
-			continue
-		}
-		seen |= 1 << f
-		if len(a.Values) > 0 && first == "false" {
-			af.off |= 1 << f
-			continue
-		}
-		af.on |= 1 << f
-		switch f {
-		case flagAuthenticated:
-			af.authn = first
-		case flagAuthorized:
-			af.authz = first
+		default:
+			f, ok := flagByName[name]
+			if !ok || seen.has(f) {
+				continue
+			}
+			seen |= 1 << f
+			first := firstText(a)
+			if len(a.Values) > 0 && first == "false" {
+				af.off |= 1 << f
+				continue
+			}
+			af.on |= 1 << f
+			switch f {
+			case flagAuthenticated:
+				af.authn = first
+			case flagAuthorized:
+				af.authz = first
+			}
 		}
 	}
 	return af
+}
+
+// firstText returns the text of an attribute's first value, or "".
+func firstText(a *dsl.Attr) string {
+	if len(a.Values) == 0 {
+		return ""
+	}
+	return a.Values[0].Text
 }
 
 // has reports whether flag f is set on an element or flow (present, and not `false`).

@@ -1,7 +1,10 @@
 package analysis
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/threatls/threatls/dsl"
 )
@@ -31,6 +34,8 @@ type Rule struct {
 	eval func(s *Symbol) hit
 	// strides is []string{Stride}, shared by the rule's threats.
 	strides []string
+	// rank is the rule's place in the order of its threats' ids (rankRules), from 1.
+	rank int
 }
 
 // strideList returns the rule's category as a threat's Stride list.
@@ -908,5 +913,29 @@ func Catalog() []*Rule {
 	for _, r := range rules {
 		r.strides = []string{r.Stride}
 	}
+	rankRules(rules)
 	return rules
+}
+
+// rankRules numbers rules in the order of the ids of their threats, `RULE@target`: as
+// their ids followed by `@` sort, since a rule id may be a prefix of another.
+func rankRules(rules []*Rule) {
+	sorted := slices.Clone(rules)
+	slices.SortFunc(sorted, func(x, y *Rule) int { return strings.Compare(x.ID+"@", y.ID+"@") })
+	for i, r := range sorted {
+		r.rank = i + 1
+	}
+}
+
+// byGeneratedID orders generated threats as byThreatID does, but cheaper: `RULE@target`
+// ids of different rules compare as their rules' ranks, and those of one rule as their
+// targets' ids.
+func byGeneratedID(x, y *Threat) int {
+	if x.Rule == y.Rule {
+		return strings.Compare(x.Target.ID, y.Target.ID)
+	}
+	if x.Rule.rank > 0 && y.Rule.rank > 0 && x.Rule.rank != y.Rule.rank {
+		return cmp.Compare(x.Rule.rank, y.Rule.rank)
+	}
+	return strings.Compare(x.ID, y.ID)
 }

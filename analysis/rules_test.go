@@ -568,3 +568,26 @@ func hasFinding(res *Result, code, threatID string) bool {
 	}
 	return false
 }
+
+// TestByGeneratedIDOrdersAsIDs checks that the cheaper comparison of generated threats
+// agrees with comparing their ids, for every pair of rules, including rule ids that are
+// prefixes of others.
+func TestByGeneratedIDOrdersAsIDs(t *testing.T) {
+	rules := Catalog()
+	rules = append(rules, &Rule{ID: "unencrypted-flow-x"}, &Rule{ID: "unencrypted"})
+	rankRules(rules)
+	var threats []*Threat
+	for _, r := range rules {
+		for _, id := range []string{"a", "a-b", "b", "A", "a->b"} {
+			threats = append(threats, &Threat{ID: r.ID + "@" + id, Rule: r, Target: &Symbol{ID: id}})
+		}
+	}
+	sign := func(n int) int { return min(max(n, -1), 1) }
+	for _, x := range threats {
+		for _, y := range threats {
+			if got, want := sign(byGeneratedID(x, y)), strings.Compare(x.ID, y.ID); got != want {
+				t.Fatalf("byGeneratedID(%s, %s) = %d, want %d", x.ID, y.ID, got, want)
+			}
+		}
+	}
+}
