@@ -204,6 +204,8 @@ type analyzer struct {
 	superseded map[string]string
 	// threatChunk holds allocated threats not handed out yet (newThreat).
 	threatChunk []Threat
+	// designWhy memoises the StateWhy of rule instances cleared by design (byDesign).
+	designWhy map[string]string
 	// code holds what the code links and annotations say.
 	code *codeLinks
 	// evidenceReported records mitigations already reported for missing evidence.
@@ -389,7 +391,7 @@ func (a *analyzer) runRules() {
 					t.Fix = h.fix
 				}
 				if h.cleared {
-					t.State, t.StateWhy = StateMitigated, "mitigated by design: "+h.why
+					t.State, t.StateWhy = StateMitigated, a.byDesign(h.why)
 					a.res.Cleared = append(a.res.Cleared, t)
 					continue
 				}
@@ -444,6 +446,20 @@ func (a *analyzer) newThreat() *Threat {
 	t := &a.threatChunk[0]
 	a.threatChunk = a.threatChunk[1:]
 	return t
+}
+
+// byDesign returns the StateWhy of a rule instance cleared by design: the rules clear
+// thousands of instances with a few dozen explanations.
+func (a *analyzer) byDesign(why string) string {
+	if w, ok := a.designWhy[why]; ok {
+		return w
+	}
+	if a.designWhy == nil {
+		a.designWhy = map[string]string{}
+	}
+	w := "mitigated by design: " + why
+	a.designWhy[why] = w
+	return w
 }
 
 // clearedThreat returns the rule instance cleared by design with the given id, or nil.
@@ -521,7 +537,7 @@ func (a *analyzer) state(t *Threat) {
 		status := word(m.Decl, "status")
 		if why, gone := a.code.missing[m.ID]; gone && len(a.code.annotated[t.ID]) == 0 {
 			// Deleted code must not leave a phantom control behind.
-			planned = append(planned, fmt.Sprintf("`%s` (%s, but its evidence is missing)", m.ID, status))
+			planned = append(planned, "`"+m.ID+"` ("+status+", but its evidence is missing)")
 			if a.evidenceReported == nil {
 				a.evidenceReported = map[string]bool{}
 			}
@@ -533,12 +549,12 @@ func (a *analyzer) state(t *Threat) {
 		}
 		switch status {
 		case "implemented", "verified":
-			done = append(done, fmt.Sprintf("`%s` (%s)", m.ID, status))
+			done = append(done, "`"+m.ID+"` ("+status+")")
 		default:
 			if status == "" {
 				status = "no status"
 			}
-			planned = append(planned, fmt.Sprintf("`%s` (%s)", m.ID, status))
+			planned = append(planned, "`"+m.ID+"` ("+status+")")
 			if due := word(m.Decl, "due"); due != "" && due < a.today {
 				a.at(m, "overdue-mitigation", dsl.SeverityWarning, "mitigation `%s` was due on %s and is still %s; update its status or its due date", m.ID, due, status)
 			}
@@ -557,7 +573,7 @@ func (a *analyzer) state(t *Threat) {
 			if until == "" || word(r.Decl, "owner") == "" || word(r.Decl, "reason") == "" {
 				continue // incomplete acceptances are reported by the schema check and do not count
 			}
-			accepted = fmt.Sprintf("accepted by %s until %s: %s", word(r.Decl, "owner"), until, word(r.Decl, "reason"))
+			accepted = "accepted by " + word(r.Decl, "owner") + " until " + until + ": " + word(r.Decl, "reason")
 		case dsl.KindTransfer:
 			transferred = "transferred to " + word(r.Decl, "to")
 		case dsl.KindNotApplicable:
@@ -728,8 +744,7 @@ func kindPlural(ks []dsl.Kind) string {
 
 // reportThreats turns open and planned threats into findings.
 func (a *analyzer) reportThreats() {
-	a.res.Findings = slices.Grow(a.res.Findings, len(a.res.Threats))
-	for _, t := range a.res.Threats {
+	for i, t := range a.res.Threats {
 		if t.State != StateOpen && t.State != StatePlanned || t.State == StateOpen && t.Rating.Severity < a.opts.Threshold {
 			continue
 		}
@@ -757,6 +772,10 @@ func (a *analyzer) reportThreats() {
 			f.Message = "threat `" + t.ID + "` (" + t.Rating.Severity.String() + ") is not mitigated yet: " + t.StateWhy
 		default:
 			continue
+		}
+		if len(a.res.Findings) == cap(a.res.Findings) {
+			// Room for the rest at once: there are thousands in a large model.
+			a.res.Findings = slices.Grow(a.res.Findings, len(a.res.Threats)-i)
 		}
 		a.add(f)
 	}
@@ -793,7 +812,7 @@ func (a *analyzer) threatLocation(t *Threat) (*dsl.File, dsl.Span, []Related) {
 	}
 	rel := make([]Related, 0, size)
 	for _, end := range ends[:n] {
-		rel = append(rel, Related{File: end.Boundary.File.Name, Span: end.Boundary.Decl.IDSpan(), Message: "`" + end.ID + "` is in " + zoneName(end)})
+		rel = append(rel, Related{File: end.Boundary.File.Name, Span: end.Boundary.Decl.IDSpan(), Message: zoneNote(end)})
 	}
 	if fix {
 		rel = append(rel, Related{File: t.FixTarget.File.Name, Span: t.FixTarget.Decl.IDSpan(), Message: "the control belongs on `" + t.FixTarget.ID + "`"})

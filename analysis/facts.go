@@ -103,6 +103,7 @@ func cacheElementFacts(m *Model) {
 		s.untrusted = untrustedInputs(s)
 		s.facing = internetFacing(s)
 		s.exposure, s.exposureWhy = elementExposure(s)
+		s.zoneNote = zoneNote(s)
 		s.cached = true
 	}
 }
@@ -185,6 +186,17 @@ func zoneName(s *Symbol) string {
 		return "no boundary (an actor outside every boundary counts as the internet)"
 	}
 	return "no boundary"
+}
+
+// zoneNote says which boundary an element is in, for the related locations of findings.
+func zoneNote(s *Symbol) string {
+	if s.zoneNote != "" {
+		return s.zoneNote
+	}
+	if s.Boundary == nil {
+		return ""
+	}
+	return "`" + s.ID + "` is in " + zoneName(s)
 }
 
 // crosses reports whether a flow crosses a trust boundary: its ends sit in different

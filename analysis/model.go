@@ -46,6 +46,7 @@ type Symbol struct {
 	allData      []*Symbol   // elements: dataOf
 	untrusted    []direction // elements: untrustedInputs
 	facing       bool        // elements: internetFacing
+	zoneNote     string      // elements in a boundary: "`id` is in boundary ..."
 	exposure     int         // elements: elementExposure
 	exposureWhy  string      // elements: why
 	attrs        attrFacts   // elements and flows: the attributes the rules read
@@ -91,7 +92,8 @@ type Model struct {
 	// ModelDecl is the model declaration, if any.
 	ModelDecl *dsl.Decl
 
-	flowsByEnds map[string][]*Symbol
+	// flowsByEnds lists the flows from one element to another.
+	flowsByEnds map[endsKey][]*Symbol
 	// byRuntime lists the services declaring each `runtime`, in declaration order.
 	byRuntime map[string][]*Symbol
 	// facingIn is the first internet-facing service of each boundary.
@@ -136,7 +138,16 @@ func (m *Model) ReferencesTo(id string) []Reference {
 }
 
 // FlowBetween returns the flows from one element id to another.
-func (m *Model) FlowBetween(from, to string) []*Symbol { return m.flowsByEnds[from+"->"+to] }
+func (m *Model) FlowBetween(from, to string) []*Symbol {
+	f, t := m.Symbols[from], m.Symbols[to]
+	if f == nil || t == nil {
+		return nil
+	}
+	return m.flowsByEnds[endsKey{f, t}]
+}
+
+// endsKey is a direction between two elements.
+type endsKey struct{ from, to *Symbol }
 
 type builder struct {
 	m     *Model
@@ -175,7 +186,7 @@ func buildModel(files []*dsl.File, out *[]Finding) *Model {
 			attrs += len(d.Attrs)
 		})
 	}
-	m := &Model{Files: files, Symbols: make(map[string]*Symbol, decls), flowsByEnds: map[string][]*Symbol{},
+	m := &Model{Files: files, Symbols: make(map[string]*Symbol, decls), flowsByEnds: map[endsKey][]*Symbol{},
 		Refs: make([]Reference, 0, decls+attrs/2)}
 	b := &builder{m: m, out: out}
 	// Declare every symbol first, so references may point forward and across files.
@@ -467,10 +478,10 @@ func (b *builder) resolveElement(s *Symbol) {
 				s.To.Outbound = append(s.To.Outbound, s)
 				s.From.Inbound = append(s.From.Inbound, s)
 			}
-			key := s.From.ID + "->" + s.To.ID
+			key := endsKey{s.From, s.To}
 			b.m.flowsByEnds[key] = append(b.m.flowsByEnds[key], s)
 			if d.Arrow == "<->" {
-				rkey := s.To.ID + "->" + s.From.ID
+				rkey := endsKey{s.To, s.From}
 				b.m.flowsByEnds[rkey] = append(b.m.flowsByEnds[rkey], s)
 			}
 		}
@@ -540,7 +551,7 @@ func (b *builder) flowByRef(r *dsl.Ref) *Symbol {
 	if s := b.m.Symbols[r.Target()]; s != nil && s.Kind == dsl.KindFlow {
 		return s
 	}
-	fl := b.m.flowsByEnds[r.From.Name+"->"+r.To.Name]
+	fl := b.m.FlowBetween(r.From.Name, r.To.Name)
 	if len(fl) == 1 {
 		return fl[0]
 	}
