@@ -376,30 +376,29 @@ func (a *analyzer) runRules() {
 		}
 	}
 	var fired []*Threat
-	for _, r := range a.res.Rules {
-		for _, k := range r.Subjects {
-			for _, s := range bySubject[k] {
-				h := r.eval(s)
-				if !h.holds {
-					continue
-				}
-				a.consider(s, r.Stride)
-				t := a.newThreat()
-				*t = Threat{ID: r.ID + "@" + s.ID, Title: r.Title, Rule: r, Target: s, Stride: r.strideList(),
-					Rating: h.rating, CWE: r.CWE, CAPEC: r.CAPEC, Why: h.why, FixTarget: h.fixTarget, Fix: r.Fix}
-				if h.fix != nil {
-					t.Fix = h.fix
-				}
-				if h.cleared {
-					t.State, t.StateWhy = StateMitigated, a.byDesign(h.why)
-					a.res.Cleared = append(a.res.Cleared, t)
-					continue
-				}
-				fired = append(fired, t)
+	// Rules by rank and subjects by id: threats come out sorted by id.
+	for _, r := range rulesByRank(a.res.Rules) {
+		for _, s := range subjectsOf(r, bySubject) {
+			h := r.eval(s)
+			if !h.holds {
+				continue
 			}
+			a.consider(s, r.Stride)
+			t := a.newThreat()
+			*t = Threat{ID: r.ID + "@" + s.ID, Title: r.Title, Rule: r, Target: s, Stride: r.strideList(),
+				Rating: h.rating, CWE: r.CWE, CAPEC: r.CAPEC, Why: h.why, FixTarget: h.fixTarget, Fix: r.Fix}
+			if h.fix != nil {
+				t.Fix = h.fix
+			}
+			if h.cleared {
+				t.State, t.StateWhy = StateMitigated, a.byDesign(h.why)
+				a.res.Cleared = append(a.res.Cleared, t)
+				continue
+			}
+			fired = append(fired, t)
 		}
 	}
-	slices.SortFunc(fired, byGeneratedID)
+	sortGenerated(fired)
 	// coveredBy[id] lists the fired threats that supersede id, in id order.
 	coveredBy := map[string][]string{}
 	for _, t := range fired {
@@ -431,7 +430,7 @@ func (a *analyzer) runRules() {
 			a.addThreat(t)
 		}
 	}
-	slices.SortFunc(a.res.Cleared, byGeneratedID)
+	sortGenerated(a.res.Cleared)
 	slices.SortFunc(a.res.Threats, byThreatID)
 }
 

@@ -927,6 +927,40 @@ func rankRules(rules []*Rule) {
 	}
 }
 
+// rulesByRank returns the rules in rank order (rankRules).
+func rulesByRank(rules []*Rule) []*Rule {
+	sorted := slices.Clone(rules)
+	slices.SortStableFunc(sorted, func(x, y *Rule) int { return cmp.Compare(x.rank, y.rank) })
+	return sorted
+}
+
+// subjectsOf returns the subjects of rule r in id order: bySubject's list of the rule's
+// kind, sorted in place, or, for a rule of several kinds, a merged list.
+func subjectsOf(r *Rule, bySubject map[dsl.Kind][]*Symbol) []*Symbol {
+	if len(r.Subjects) == 1 {
+		list := bySubject[r.Subjects[0]]
+		if !slices.IsSortedFunc(list, bySymbolID) {
+			slices.SortFunc(list, bySymbolID)
+		}
+		return list
+	}
+	var all []*Symbol
+	for _, k := range r.Subjects {
+		all = append(all, bySubject[k]...)
+	}
+	slices.SortFunc(all, bySymbolID)
+	return all
+}
+
+func bySymbolID(x, y *Symbol) int { return strings.Compare(x.ID, y.ID) }
+
+// sortGenerated sorts generated threats by id; runRules makes them in that order already.
+func sortGenerated(ts []*Threat) {
+	if !slices.IsSortedFunc(ts, byGeneratedID) {
+		slices.SortFunc(ts, byGeneratedID)
+	}
+}
+
 // byGeneratedID orders generated threats as byThreatID does, but cheaper: `RULE@target`
 // ids of different rules compare as their rules' ranks, and those of one rule as their
 // targets' ids.
