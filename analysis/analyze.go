@@ -173,8 +173,7 @@ func Analyze(files []*dsl.File, opts Options) *Result {
 		a.coverage()
 	}
 	// A total order, so the output does not depend on the order findings were made in.
-	sort.Slice(a.res.Findings, func(i, j int) bool {
-		x, y := &a.res.Findings[i], &a.res.Findings[j]
+	sortFindings(a.res.Findings, func(x, y *Finding) bool {
 		if x.File != y.File {
 			return x.File < y.File
 		}

@@ -171,6 +171,33 @@ func (b *builder) newSymbol() *Symbol {
 
 func (b *builder) report(f Finding) { *b.out = append(*b.out, f) }
 
+// sortFindings sorts findings as sort.Slice would with less, moving each finding once:
+// findings are large, so it sorts their positions and then permutes them in place.
+func sortFindings(fs []Finding, less func(x, y *Finding) bool) {
+	order := make([]int32, len(fs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sort.Slice(order, func(i, j int) bool { return less(&fs[order[i]], &fs[order[j]]) })
+	// fs[j] becomes the old fs[order[j]]: follow each cycle of the permutation.
+	for i := range order {
+		if order[i] < 0 {
+			continue
+		}
+		first, j := fs[i], i
+		for {
+			k := int(order[j])
+			order[j] = -1
+			if k == i {
+				fs[j] = first
+				break
+			}
+			fs[j] = fs[k]
+			j = k
+		}
+	}
+}
+
 func (b *builder) errorAt(file *dsl.File, span dsl.Span, code, format string, args ...any) {
 	b.report(Finding{Code: code, Level: dsl.SeverityError, File: file.Name, Span: span, Message: fmt.Sprintf(format, args...)})
 }
