@@ -785,9 +785,9 @@ func (a *analyzer) threatLocation(t *Threat) (*dsl.File, dsl.Span, []Related) {
 	if t.Symbol != nil {
 		var rel []Related
 		if t.Target != nil {
-			rel = append(rel, Related{File: t.Target.File.Name, Span: t.Target.Decl.IDSpan(), Message: fmt.Sprintf("the threatened %s `%s`", t.Target.Kind, t.Target.ID)})
+			rel = append(rel, Related{File: t.Target.File.Name, Span: t.Target.idSpan(), Message: "the threatened " + string(t.Target.Kind) + " `" + t.Target.ID + "`"})
 		}
-		return t.Symbol.File, t.Symbol.Decl.IDSpan(), rel
+		return t.Symbol.File, t.Symbol.idSpan(), rel
 	}
 	s := t.Target
 	var ends [2]*Symbol // the ends of a flow that sit in a boundary
@@ -806,16 +806,16 @@ func (a *analyzer) threatLocation(t *Threat) (*dsl.File, dsl.Span, []Related) {
 		size++
 	}
 	if size == 0 {
-		return s.File, s.Decl.IDSpan(), nil
+		return s.File, s.idSpan(), nil
 	}
 	rel := make([]Related, 0, size)
 	for _, end := range ends[:n] {
-		rel = append(rel, Related{File: end.Boundary.File.Name, Span: end.Boundary.Decl.IDSpan(), Message: zoneNote(end)})
+		rel = append(rel, Related{File: end.Boundary.File.Name, Span: end.Boundary.idSpan(), Message: zoneNote(end)})
 	}
 	if fix {
-		rel = append(rel, Related{File: t.FixTarget.File.Name, Span: t.FixTarget.Decl.IDSpan(), Message: "the control belongs on `" + t.FixTarget.ID + "`"})
+		rel = append(rel, Related{File: t.FixTarget.File.Name, Span: t.FixTarget.idSpan(), Message: "the control belongs on `" + t.FixTarget.ID + "`"})
 	}
-	return s.File, s.Decl.IDSpan(), rel
+	return s.File, s.idSpan(), rel
 }
 
 // strideApplies is STRIDE per element: the categories each kind is subject to.

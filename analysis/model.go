@@ -30,6 +30,7 @@ type Symbol struct {
 	Data []*Symbol
 
 	model    *Model
+	span     dsl.Span    // Decl.IDSpan()
 	dirs     []direction // a flow's directions, computed on first use
 	trust    int         // boundaries: effective trust rank
 	zone     string      // boundaries: zoneName of the elements inside
@@ -54,6 +55,14 @@ type Symbol struct {
 	// considered holds the STRIDE categories a threat or response on the element or flow
 	// looked at, for coverage.
 	considered strideSet
+}
+
+// idSpan returns the span of the symbol's id, Decl.IDSpan().
+func (s *Symbol) idSpan() dsl.Span {
+	if s.span == (dsl.Span{}) {
+		return s.Decl.IDSpan()
+	}
+	return s.span
 }
 
 // Title returns the declaration's title, or its id.
@@ -279,7 +288,7 @@ func (b *builder) declare(f *dsl.File, d *dsl.Decl) {
 		return
 	}
 	s := b.newSymbol()
-	*s = Symbol{ID: id, Kind: d.Kind, Decl: d, File: f, maxClass: -1, model: m}
+	*s = Symbol{ID: id, Kind: d.Kind, Decl: d, File: f, maxClass: -1, model: m, span: d.IDSpan()}
 	m.Symbols[id] = s
 	switch d.Kind {
 	case dsl.KindBoundary:
