@@ -376,6 +376,7 @@ func (a *analyzer) runRules() {
 	}
 	var fired []*Threat
 	// Rules by rank and subjects by id: threats come out sorted by id.
+	sortSubjects(bySubject)
 	for _, r := range rulesByRank(a.res.Rules) {
 		for _, s := range subjectsOf(r, bySubject) {
 			h := r.eval(s)

@@ -934,22 +934,38 @@ func rulesByRank(rules []*Rule) []*Rule {
 	return sorted
 }
 
-// subjectsOf returns the subjects of rule r in id order: bySubject's list of the rule's
-// kind, sorted in place, or, for a rule of several kinds, a merged list.
+// sortSubjects sorts each list of subjects by id.
+func sortSubjects(bySubject map[dsl.Kind][]*Symbol) {
+	for _, list := range bySubject {
+		slices.SortFunc(list, bySymbolID)
+	}
+}
+
+// subjectsOf returns the subjects of rule r in id order, from bySubject's lists sorted by
+// sortSubjects: the list of the rule's kind, or for a rule of several kinds, the lists
+// merged.
 func subjectsOf(r *Rule, bySubject map[dsl.Kind][]*Symbol) []*Symbol {
 	if len(r.Subjects) == 1 {
-		list := bySubject[r.Subjects[0]]
-		if !slices.IsSortedFunc(list, bySymbolID) {
-			slices.SortFunc(list, bySymbolID)
-		}
-		return list
+		return bySubject[r.Subjects[0]]
 	}
 	var all []*Symbol
 	for _, k := range r.Subjects {
-		all = append(all, bySubject[k]...)
+		all = mergeByID(all, bySubject[k])
 	}
-	slices.SortFunc(all, bySymbolID)
 	return all
+}
+
+// mergeByID merges two lists of symbols sorted by id.
+func mergeByID(x, y []*Symbol) []*Symbol {
+	out := make([]*Symbol, 0, len(x)+len(y))
+	for len(x) > 0 && len(y) > 0 {
+		if bySymbolID(x[0], y[0]) <= 0 {
+			out, x = append(out, x[0]), x[1:]
+		} else {
+			out, y = append(out, y[0]), y[1:]
+		}
+	}
+	return append(append(out, x...), y...)
 }
 
 func bySymbolID(x, y *Symbol) int { return strings.Compare(x.ID, y.ID) }
