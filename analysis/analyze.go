@@ -342,11 +342,10 @@ func (a *analyzer) taxonomyIDs(s *Symbol, attr, catalog string) []int {
 		} else {
 			e, found = taxonomy.CAPEC(id)
 		}
-		switch {
-		case !found:
+		if !found {
 			a.add(Finding{Code: "unknown-" + attr, Level: dsl.SeverityWarning, File: s.File.Name, Span: v.Span, Message: fmt.Sprintf("%s-%d is not in threatls's %s table; check the id at %s", catalog, id, catalog, taxonomy.Entry{Catalog: catalog, ID: id}.URL())})
-		case e.Problem() != "":
-			a.add(Finding{Code: "problem-" + attr, Level: dsl.SeverityWarning, File: s.File.Name, Span: v.Span, Message: e.Problem()})
+		} else if problem := e.Problem(); problem != "" {
+			a.add(Finding{Code: "problem-" + attr, Level: dsl.SeverityWarning, File: s.File.Name, Span: v.Span, Message: problem})
 		}
 		out = append(out, id)
 	}
