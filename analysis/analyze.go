@@ -347,6 +347,9 @@ func (a *analyzer) taxonomyIDs(s *Symbol, attr, catalog string) []int {
 		} else if problem := e.Problem(); problem != "" {
 			a.add(Finding{Code: "problem-" + attr, Level: dsl.SeverityWarning, File: s.File.Name, Span: v.Span, Message: problem})
 		}
+		if out == nil {
+			out = make([]int, 0, len(at.Values))
+		}
 		out = append(out, id)
 	}
 	return out
