@@ -423,6 +423,7 @@ func (a *analyzer) runRules() {
 		c := findThreat(fired, cid)
 		a.consider(c.Target, c.Stride...)
 	}
+	declared := len(a.res.Threats) // the generated threats follow, sorted
 	a.res.Threats = slices.Grow(a.res.Threats, len(fired))
 	byID := make(map[string]*Threat, len(a.res.byID)+len(fired))
 	maps.Copy(byID, a.res.byID)
@@ -433,7 +434,7 @@ func (a *analyzer) runRules() {
 		}
 	}
 	sortGenerated(a.res.Cleared)
-	slices.SortFunc(a.res.Threats, byThreatID)
+	a.res.Threats = sortMerging(a.res.Threats, declared)
 }
 
 func byThreatID(x, y *Threat) int { return strings.Compare(x.ID, y.ID) }

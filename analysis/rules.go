@@ -977,6 +977,25 @@ func sortGenerated(ts []*Threat) {
 	}
 }
 
+// sortMerging sorts threats by id when those from index sorted on are sorted already: it
+// sorts the others and merges the two runs.
+func sortMerging(ts []*Threat, sorted int) []*Threat {
+	head, tail := ts[:sorted], ts[sorted:]
+	slices.SortFunc(head, byThreatID)
+	if len(head) == 0 || len(tail) == 0 || byThreatID(head[len(head)-1], tail[0]) < 0 {
+		return ts
+	}
+	out := make([]*Threat, 0, len(ts))
+	for len(head) > 0 && len(tail) > 0 {
+		if byThreatID(head[0], tail[0]) < 0 {
+			out, head = append(out, head[0]), head[1:]
+		} else {
+			out, tail = append(out, tail[0]), tail[1:]
+		}
+	}
+	return append(append(out, head...), tail...)
+}
+
 // byGeneratedID orders generated threats as byThreatID does, but cheaper: `RULE@target`
 // ids of different rules compare as their rules' ranks, and those of one rule as their
 // targets' ids.

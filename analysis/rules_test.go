@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -588,6 +589,31 @@ func TestByGeneratedIDOrdersAsIDs(t *testing.T) {
 			if got, want := sign(byGeneratedID(x, y)), strings.Compare(x.ID, y.ID); got != want {
 				t.Fatalf("byGeneratedID(%s, %s) = %d, want %d", x.ID, y.ID, got, want)
 			}
+		}
+	}
+}
+
+// TestSortMerging checks sortMerging against a plain sort for every split of a list whose
+// tail is sorted.
+func TestSortMerging(t *testing.T) {
+	ids := []string{"t9", "a@x", "t1", "z@y", "m@a", "b", "c@c"}
+	for k := 0; k <= len(ids); k++ {
+		var ts []*Threat
+		for _, id := range ids[:k] {
+			ts = append(ts, &Threat{ID: id})
+		}
+		tail := slices.Clone(ids[k:])
+		slices.Sort(tail)
+		for _, id := range tail {
+			ts = append(ts, &Threat{ID: id})
+		}
+		var got []string
+		for _, th := range sortMerging(ts, k) {
+			got = append(got, th.ID)
+		}
+		want := slices.Sorted(slices.Values(ids))
+		if !slices.Equal(got, want) {
+			t.Errorf("split %d: got %v, want %v", k, got, want)
 		}
 	}
 }
