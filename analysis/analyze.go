@@ -3,6 +3,8 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -180,8 +182,7 @@ func AnalyzeContext(ctx context.Context, files []*dsl.File, opts Options) (*Resu
 		a.res.Findings = inFile(a.res.Findings, opts.Focus)
 	}
 	// A total order, so the output does not depend on the order findings were made in.
-	sort.Slice(a.res.Findings, func(i, j int) bool {
-		x, y := &a.res.Findings[i], &a.res.Findings[j]
+	sortFindings(a.res.Findings, func(x, y *Finding) bool {
 		if x.File != y.File {
 			return x.File < y.File
 		}
@@ -210,10 +211,10 @@ type analyzer struct {
 	res   *Result
 	// superseded maps a superseded rule instance id to the id that covers it.
 	superseded map[string]string
-	// cleared indexes Result.Cleared by id.
-	cleared map[string]*Threat
-	// considered[elementID][stride] records STRIDE categories looked at per element.
-	considered map[string]map[string]bool
+	// threatChunk holds allocated threats not handed out yet (newThreat).
+	threatChunk []Threat
+	// designWhy memoises the StateWhy of rule instances cleared by design (byDesign).
+	designWhy map[string]string
 	// code holds what the code links and annotations say.
 	code *codeLinks
 	// evidenceReported records mitigations already reported for missing evidence.
@@ -306,14 +307,8 @@ func (a *analyzer) consider(target *Symbol, stride ...string) {
 	if target == nil {
 		return
 	}
-	if a.considered == nil {
-		a.considered = map[string]map[string]bool{}
-	}
-	if a.considered[target.ID] == nil {
-		a.considered[target.ID] = map[string]bool{}
-	}
 	for _, s := range stride {
-		a.considered[target.ID][s] = true
+		target.considered |= strideBit(s)
 	}
 }
 
@@ -448,11 +443,13 @@ func (a *analyzer) taxonomyIDs(s *Symbol, attr, catalog string) []int {
 		} else {
 			e, found = taxonomy.CAPEC(id)
 		}
-		switch {
-		case !found:
+		if !found {
 			a.add(Finding{Code: "unknown-" + attr, Level: dsl.SeverityWarning, File: s.File.Name, Span: v.Span, Message: fmt.Sprintf("%s-%d is not in threatls's %s table; check the id at %s", catalog, id, catalog, taxonomy.Entry{Catalog: catalog, ID: id}.URL())})
-		case e.Problem() != "":
-			a.add(Finding{Code: "problem-" + attr, Level: dsl.SeverityWarning, File: s.File.Name, Span: v.Span, Message: e.Problem()})
+		} else if problem := e.Problem(); problem != "" {
+			a.add(Finding{Code: "problem-" + attr, Level: dsl.SeverityWarning, File: s.File.Name, Span: v.Span, Message: problem})
+		}
+		if out == nil {
+			out = make([]int, 0, len(at.Values))
 		}
 		out = append(out, id)
 	}
@@ -483,46 +480,42 @@ func (a *analyzer) runRules() {
 			bySubject[s.Kind] = append(bySubject[s.Kind], s)
 		}
 	}
-	fired := map[string]*Threat{}
+	var fired []*Threat
 	evals := 0
-	for _, r := range a.res.Rules {
-		for _, k := range r.Subjects {
-			for _, s := range bySubject[k] {
-				if evals++; evals%1024 == 0 && a.ctx.Err() != nil {
-					return // AnalyzeContext reports the cancellation
-				}
-				h := r.eval(s)
-				if h == nil {
-					continue
-				}
-				a.consider(s, r.Stride)
-				t := &Threat{ID: r.ID + "@" + s.ID, Title: r.Title, Rule: r, Target: s, Stride: []string{r.Stride},
-					Rating: h.rating, CWE: r.CWE, CAPEC: r.CAPEC, Why: h.why, FixTarget: h.fixTarget, Fix: r.Fix}
-				if h.fix != nil {
-					t.Fix = h.fix
-				}
-				if h.cleared {
-					t.State, t.StateWhy = StateMitigated, "mitigated by design: "+h.why
-					a.res.Cleared = append(a.res.Cleared, t)
-					continue
-				}
-				fired[t.ID] = t
+	// Rules by rank and subjects by id: threats come out sorted by id.
+	sortSubjects(bySubject)
+	for _, r := range rulesByRank(a.res.Rules) {
+		for _, s := range subjectsOf(r, bySubject) {
+			if evals++; evals%1024 == 0 && a.ctx.Err() != nil {
+				return // AnalyzeContext reports the cancellation
 			}
+			h := r.eval(s)
+			if !h.holds {
+				continue
+			}
+			a.consider(s, r.Stride)
+			t := a.newThreat()
+			*t = Threat{ID: r.ID + "@" + s.ID, Title: r.Title, Rule: r, Target: s, Stride: r.strideList(),
+				Rating: h.rating, CWE: r.CWE, CAPEC: r.CAPEC, Why: h.why, FixTarget: h.fixTarget, Fix: r.Fix}
+			if h.fix != nil {
+				t.Fix = h.fix
+			}
+			if h.cleared {
+				t.State, t.StateWhy = StateMitigated, a.byDesign(h.why)
+				a.res.Cleared = append(a.res.Cleared, t)
+				continue
+			}
+			fired = append(fired, t)
 		}
 	}
-	all := make([]string, 0, len(fired))
-	for id := range fired {
-		all = append(all, id)
-	}
-	sort.Strings(all)
+	sortGenerated(fired)
 	// coveredBy[id] lists the fired threats that supersede id, in id order.
 	coveredBy := map[string][]string{}
-	for _, id := range all {
-		t := fired[id]
+	for _, t := range fired {
 		for _, covered := range supersedes[t.Rule.ID] {
 			cid := covered + "@" + t.Target.ID
-			if _, ok := fired[cid]; ok {
-				coveredBy[cid] = append(coveredBy[cid], id)
+			if findThreat(fired, cid) != nil {
+				coveredBy[cid] = append(coveredBy[cid], t.ID)
 			}
 		}
 	}
@@ -535,19 +528,60 @@ func (a *analyzer) runRules() {
 				break
 			}
 		}
-		a.consider(fired[cid].Target, fired[cid].Stride...)
+		c := findThreat(fired, cid)
+		a.consider(c.Target, c.Stride...)
 	}
-	for _, id := range all {
-		if _, gone := a.superseded[id]; !gone {
-			a.addThreat(fired[id])
+	declared := len(a.res.Threats) // the generated threats follow, sorted
+	a.res.Threats = slices.Grow(a.res.Threats, len(fired))
+	byID := make(map[string]*Threat, len(a.res.byID)+len(fired))
+	maps.Copy(byID, a.res.byID)
+	a.res.byID = byID
+	for _, t := range fired {
+		if _, gone := a.superseded[t.ID]; !gone {
+			a.addThreat(t)
 		}
 	}
-	sort.Slice(a.res.Cleared, func(i, j int) bool { return a.res.Cleared[i].ID < a.res.Cleared[j].ID })
-	a.cleared = make(map[string]*Threat, len(a.res.Cleared))
-	for _, c := range a.res.Cleared {
-		a.cleared[c.ID] = c
+	sortGenerated(a.res.Cleared)
+	a.res.Threats = sortMerging(a.res.Threats, declared)
+}
+
+func byThreatID(x, y *Threat) int { return strings.Compare(x.ID, y.ID) }
+
+// newThreat returns a zero threat from a chunk allocated for many: the rules make
+// thousands, and an allocation each kept the collector busy.
+func (a *analyzer) newThreat() *Threat {
+	if len(a.threatChunk) == 0 {
+		a.threatChunk = make([]Threat, 256)
 	}
-	sort.Slice(a.res.Threats, func(i, j int) bool { return a.res.Threats[i].ID < a.res.Threats[j].ID })
+	t := &a.threatChunk[0]
+	a.threatChunk = a.threatChunk[1:]
+	return t
+}
+
+// byDesign returns the StateWhy of a rule instance cleared by design: the rules clear
+// thousands of instances with a few dozen explanations.
+func (a *analyzer) byDesign(why string) string {
+	if w, ok := a.designWhy[why]; ok {
+		return w
+	}
+	if a.designWhy == nil {
+		a.designWhy = map[string]string{}
+	}
+	w := "mitigated by design: " + why
+	a.designWhy[why] = w
+	return w
+}
+
+// clearedThreat returns the rule instance cleared by design with the given id, or nil.
+func (a *analyzer) clearedThreat(id string) *Threat { return findThreat(a.res.Cleared, id) }
+
+// findThreat returns the threat with the given id in a list sorted by id, or nil.
+func findThreat(sorted []*Threat, id string) *Threat {
+	i, ok := slices.BinarySearchFunc(sorted, id, func(t *Threat, id string) int { return strings.Compare(t.ID, id) })
+	if !ok {
+		return nil
+	}
+	return sorted[i]
 }
 
 // canonicalThreatID maps a threat reference to the id threats use: a generated id written
@@ -619,7 +653,7 @@ func (a *analyzer) state(t *Threat) {
 		if a.code.missing[m.ID] && len(a.code.annotated[t.ID]) == 0 {
 			why := a.missingWhy(m)
 			// Deleted code must not leave a phantom control behind.
-			planned = append(planned, fmt.Sprintf("`%s` (%s, but its evidence is missing)", m.ID, status))
+			planned = append(planned, "`"+m.ID+"` ("+status+", but its evidence is missing)")
 			if a.evidenceReported == nil {
 				a.evidenceReported = map[string]bool{}
 			}
@@ -631,12 +665,12 @@ func (a *analyzer) state(t *Threat) {
 		}
 		switch status {
 		case "implemented", "verified":
-			done = append(done, fmt.Sprintf("`%s` (%s)", m.ID, status))
+			done = append(done, "`"+m.ID+"` ("+status+")")
 		default:
 			if status == "" {
 				status = "no status"
 			}
-			planned = append(planned, fmt.Sprintf("`%s` (%s)", m.ID, status))
+			planned = append(planned, "`"+m.ID+"` ("+status+")")
 			if due := word(m.Decl, "due"); due != "" && due < a.today {
 				a.at(m, "overdue-mitigation", dsl.SeverityWarning, "mitigation `%s` was due on %s and is still %s; update its status or its due date", m.ID, due, status)
 			}
@@ -655,7 +689,7 @@ func (a *analyzer) state(t *Threat) {
 			if until == "" || word(r.Decl, "owner") == "" || word(r.Decl, "reason") == "" {
 				continue // incomplete acceptances are reported by the schema check and do not count
 			}
-			accepted = fmt.Sprintf("accepted by %s until %s: %s", word(r.Decl, "owner"), until, word(r.Decl, "reason"))
+			accepted = "accepted by " + word(r.Decl, "owner") + " until " + until + ": " + word(r.Decl, "reason")
 		case dsl.KindTransfer:
 			transferred = "transferred to " + word(r.Decl, "to")
 		case dsl.KindNotApplicable:
@@ -747,7 +781,7 @@ func (a *analyzer) checkAnswer(ans answer) {
 		report(dsl.SeverityWarning, "orphan-response", "`%s` is covered by `%s` on the same flow, which is reported instead; answer `%s`", id, by, by)
 		return
 	}
-	if c := a.cleared[id]; c != nil {
+	if c := a.clearedThreat(id); c != nil {
 		report(dsl.SeverityWarning, "orphan-response", "`%s` no longer fires (%s), so this %s answers nothing; remove it", id, strings.TrimPrefix(c.StateWhy, "mitigated by design: "), what)
 		return
 	}
@@ -829,7 +863,7 @@ func kindPlural(ks []dsl.Kind) string {
 
 // reportThreats turns open and planned threats into findings.
 func (a *analyzer) reportThreats() {
-	for _, t := range a.res.Threats {
+	for i, t := range a.res.Threats {
 		if t.State != StateOpen && t.State != StatePlanned || t.State == StateOpen && t.Rating.Severity < a.opts.Threshold {
 			continue
 		}
@@ -843,20 +877,24 @@ func (a *analyzer) reportThreats() {
 			f.Level = t.Rating.Severity.Level()
 			if t.Rule != nil {
 				f.Code = t.Rule.ID
-				f.Message = fmt.Sprintf("open threat `%s` (%s): %s; %s. Clear it with %s, or answer it with a mitigation or an accept", t.ID, t.Rating.Severity, t.Title, t.Why, t.Rule.Clears)
+				f.Message = "open threat `" + t.ID + "` (" + t.Rating.Severity.String() + "): " + t.Title + "; " + t.Why + ". Clear it with " + t.Rule.Clears + ", or answer it with a mitigation or an accept"
 			} else {
 				f.Code = "open-threat"
 				title := ""
 				if t.Title != t.ID {
 					title = " " + t.Title + ":"
 				}
-				f.Message = fmt.Sprintf("open threat `%s` (%s):%s nothing answers it; add a mitigation that `mitigates %s`, or an accept, transfer or not_applicable", t.ID, t.Rating.Severity, title, t.ID)
+				f.Message = "open threat `" + t.ID + "` (" + t.Rating.Severity.String() + "):" + title + " nothing answers it; add a mitigation that `mitigates " + t.ID + "`, or an accept, transfer or not_applicable"
 			}
 		case StatePlanned:
 			f.Code, f.Level = "planned-threat", dsl.SeverityInfo
-			f.Message = fmt.Sprintf("threat `%s` (%s) is not mitigated yet: %s", t.ID, t.Rating.Severity, t.StateWhy)
+			f.Message = "threat `" + t.ID + "` (" + t.Rating.Severity.String() + ") is not mitigated yet: " + t.StateWhy
 		default:
 			continue
+		}
+		if len(a.res.Findings) == cap(a.res.Findings) {
+			// Room for the rest at once: there are thousands in a large model.
+			a.res.Findings = slices.Grow(a.res.Findings, len(a.res.Threats)-i)
 		}
 		a.add(f)
 	}
@@ -868,23 +906,37 @@ func (a *analyzer) threatLocation(t *Threat) (*dsl.File, dsl.Span, []Related) {
 	if t.Symbol != nil {
 		var rel []Related
 		if t.Target != nil {
-			rel = append(rel, Related{File: t.Target.File.Name, Span: t.Target.Decl.IDSpan(), Message: fmt.Sprintf("the threatened %s `%s`", t.Target.Kind, t.Target.ID)})
+			rel = append(rel, Related{File: t.Target.File.Name, Span: t.Target.idSpan(), Message: "the threatened " + string(t.Target.Kind) + " `" + t.Target.ID + "`"})
 		}
-		return t.Symbol.File, t.Symbol.Decl.IDSpan(), rel
+		return t.Symbol.File, t.Symbol.idSpan(), rel
 	}
 	s := t.Target
-	var rel []Related
+	var ends [2]*Symbol // the ends of a flow that sit in a boundary
+	n := 0
 	if s.Kind == dsl.KindFlow {
-		for _, end := range []*Symbol{s.From, s.To} {
+		for _, end := range [2]*Symbol{s.From, s.To} {
 			if end != nil && end.Boundary != nil {
-				rel = append(rel, Related{File: end.Boundary.File.Name, Span: end.Boundary.Decl.IDSpan(), Message: fmt.Sprintf("`%s` is in boundary `%s` (trust %s)", end.ID, end.Boundary.ID, dsl.TrustLevels[end.Boundary.trust])})
+				ends[n] = end
+				n++
 			}
 		}
 	}
-	if t.FixTarget != nil && t.FixTarget != s {
-		rel = append(rel, Related{File: t.FixTarget.File.Name, Span: t.FixTarget.Decl.IDSpan(), Message: fmt.Sprintf("the control belongs on `%s`", t.FixTarget.ID)})
+	size := n
+	fix := t.FixTarget != nil && t.FixTarget != s
+	if fix {
+		size++
 	}
-	return s.File, s.Decl.IDSpan(), rel
+	if size == 0 {
+		return s.File, s.idSpan(), nil
+	}
+	rel := make([]Related, 0, size)
+	for _, end := range ends[:n] {
+		rel = append(rel, Related{File: end.Boundary.File.Name, Span: end.Boundary.idSpan(), Message: zoneNote(end)})
+	}
+	if fix {
+		rel = append(rel, Related{File: t.FixTarget.File.Name, Span: t.FixTarget.idSpan(), Message: "the control belongs on `" + t.FixTarget.ID + "`"})
+	}
+	return s.File, s.idSpan(), rel
 }
 
 // strideApplies is STRIDE per element: the categories each kind is subject to.
@@ -917,7 +969,7 @@ func (a *analyzer) coverage() {
 			}
 			var missing []string
 			for _, c := range strideApplies(s) {
-				if !a.considered[s.ID][c] {
+				if s.considered&strideBit(c) == 0 {
 					missing = append(missing, strings.ReplaceAll(c, "_", " "))
 				}
 			}

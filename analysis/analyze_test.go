@@ -2,6 +2,9 @@ package analysis
 
 import (
 	"fmt"
+	"reflect"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -761,6 +764,29 @@ func TestDeterministic(t *testing.T) {
 		x, y := first.Findings[i-1], first.Findings[i]
 		if x.File > y.File || (x.File == y.File && x.Span.Start > y.Span.Start) {
 			t.Errorf("findings not sorted by place: %s:%d before %s:%d", x.File, x.Span.Start, y.File, y.Span.Start)
+		}
+	}
+}
+
+// TestSortFindingsMatchesSortSlice checks that sortFindings leaves findings exactly as
+// sort.Slice does, ties included.
+func TestSortFindingsMatchesSortSlice(t *testing.T) {
+	less := func(x, y *Finding) bool {
+		if x.File != y.File {
+			return x.File < y.File
+		}
+		return x.Span.Start < y.Span.Start
+	}
+	for _, n := range []int{0, 1, 2, 13, 100, 1000} {
+		fs := make([]Finding, n)
+		for i := range fs {
+			fs[i] = Finding{File: fmt.Sprint(i * 7 % 5), Span: dsl.Span{Start: i * 13 % 11}, Message: fmt.Sprint(i)}
+		}
+		want := slices.Clone(fs)
+		sort.Slice(want, func(i, j int) bool { return less(&want[i], &want[j]) })
+		sortFindings(fs, less)
+		if !reflect.DeepEqual(fs, want) {
+			t.Fatalf("n=%d: sortFindings differs from sort.Slice", n)
 		}
 	}
 }

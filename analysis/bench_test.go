@@ -55,10 +55,10 @@ func benchmarkAnalyze(b *testing.B, n int) {
 	}
 }
 
-// BenchmarkAnalyze measures resolution, rules, states and findings on a model of 1,000 and
-// 10,000 elements from internal/gen; parsing is excluded.
+// BenchmarkAnalyze measures resolution, rules, states and findings on models of 1,000 to
+// 20,000 elements (500 to 10,000 services) from internal/gen; parsing is excluded.
 func BenchmarkAnalyze(b *testing.B) {
-	for _, n := range []int{1000, 10000} {
+	for _, n := range []int{1000, 2000, 10000, 20000} {
 		b.Run(fmt.Sprintf("elements=%d", n), func(b *testing.B) { benchmarkAnalyze(b, n) })
 	}
 }

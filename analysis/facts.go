@@ -1,8 +1,6 @@
 package analysis
 
 import (
-	"fmt"
-
 	"github.com/threatls/threatls/dsl"
 )
 
@@ -27,6 +25,9 @@ func computeTrust(m *Model) {
 	}
 	for _, b := range m.Boundaries {
 		b.trust = trustOf(b, 0)
+	}
+	for _, b := range m.Boundaries {
+		b.zone = "boundary `" + b.ID + "` (trust " + dsl.TrustLevels[b.trust] + ")"
 	}
 }
 
@@ -56,18 +57,41 @@ func indexModel(m *Model) {
 			m.facingIn[s.Boundary] = s
 		}
 	}
-	m.refsByDecl = map[*dsl.Decl][]int{}
+	m.refsByDecl = make(map[*dsl.Decl][]int, len(m.Threats))
 	for i, r := range m.Refs {
-		m.refsByDecl[r.Decl] = append(m.refsByDecl[r.Decl], i)
+		if r.Decl.Kind == dsl.KindThreat { // only threatTargets asks
+			m.refsByDecl[r.Decl] = append(m.refsByDecl[r.Decl], i)
+		}
 	}
 }
 
 // cacheDataFacts computes each data symbol's classification and impact once.
 func cacheDataFacts(m *Model) {
 	for _, d := range m.Data {
+		d.tags = words(d.Decl, "tags")
 		d.class = classOf(d)
 		d.impact, d.impactWhy = dataImpact(d)
-		d.cached = true
+		d.cached = true // dataIntegrity reads the impact
+		d.integrity, d.integrityWhy = dataIntegrity(d)
+	}
+}
+
+// cacheFlowFacts computes each flow's directions, with their exposure, once. It runs after
+// trust is known.
+func cacheFlowFacts(m *Model) {
+	for _, f := range m.Flows {
+		if f.From == nil || f.To == nil {
+			continue
+		}
+		f.dirs = makeDirections(f)
+		for i := range f.dirs {
+			d := &f.dirs[i]
+			d.level, d.why = d.exposure()
+			if d.level > levelLow {
+				d.whyLowered = d.why + loweredNote
+			}
+			d.known = true
+		}
 	}
 }
 
@@ -78,6 +102,8 @@ func cacheElementFacts(m *Model) {
 		s.allData = dataOf(s)
 		s.untrusted = untrustedInputs(s)
 		s.facing = internetFacing(s)
+		s.exposure, s.exposureWhy = elementExposure(s)
+		s.zoneNote = zoneNote(s)
 		s.cached = true
 	}
 }
@@ -140,7 +166,7 @@ func trustOf(s *Symbol) int {
 		return s.Boundary.trust
 	}
 	if s.Kind == dsl.KindActor {
-		if has(s.Decl, "trusted") {
+		if s.has(flagTrusted) {
 			return trustHigh
 		}
 		return trustUntrusted
@@ -151,12 +177,26 @@ func trustOf(s *Symbol) int {
 // zoneName describes where an element sits, for explanations.
 func zoneName(s *Symbol) string {
 	if s.Boundary != nil {
-		return fmt.Sprintf("boundary `%s` (trust %s)", s.Boundary.ID, dsl.TrustLevels[s.Boundary.trust])
+		if s.Boundary.zone != "" {
+			return s.Boundary.zone
+		}
+		return "boundary `" + s.Boundary.ID + "` (trust " + dsl.TrustLevels[s.Boundary.trust] + ")"
 	}
-	if s.Kind == dsl.KindActor && !has(s.Decl, "trusted") {
+	if s.Kind == dsl.KindActor && !s.has(flagTrusted) {
 		return "no boundary (an actor outside every boundary counts as the internet)"
 	}
 	return "no boundary"
+}
+
+// zoneNote says which boundary an element is in, for the related locations of findings.
+func zoneNote(s *Symbol) string {
+	if s.zoneNote != "" {
+		return s.zoneNote
+	}
+	if s.Boundary == nil {
+		return ""
+	}
+	return "`" + s.ID + "` is in " + zoneName(s)
 }
 
 // crosses reports whether a flow crosses a trust boundary: its ends sit in different
@@ -171,7 +211,7 @@ func crosses(f *Symbol) bool {
 var internetZone = &Symbol{ID: "internet"}
 
 func zoneKey(s *Symbol) *Symbol {
-	if s.Boundary == nil && s.Kind == dsl.KindActor && !has(s.Decl, "trusted") {
+	if s.Boundary == nil && s.Kind == dsl.KindActor && !s.has(flagTrusted) {
 		return internetZone
 	}
 	return s.Boundary
@@ -181,26 +221,37 @@ func zoneKey(s *Symbol) *Symbol {
 type direction struct {
 	flow     *Symbol
 	src, dst *Symbol
+
+	// known is set once level and why hold the direction's exposure (cacheFlowFacts).
+	known      bool
+	level      int
+	why        string
+	whyLowered string // why + loweredNote, for flowLikelihood
 }
 
+// directions returns a flow's directions, computed once by cacheFlowFacts: every rule
+// asks.
 func directions(f *Symbol) []direction {
 	if f.From == nil || f.To == nil {
 		return nil
 	}
 	if f.dirs == nil {
-		// Computed once per flow: every rule asks.
-		f.dirs = []direction{{f, f.From, f.To}}
-		if f.Decl.Arrow == "<->" {
-			f.dirs = append(f.dirs, direction{f, f.To, f.From})
-		}
+		return makeDirections(f)
 	}
 	return f.dirs
+}
+
+func makeDirections(f *Symbol) []direction {
+	if f.Decl.Arrow == "<->" {
+		return []direction{{flow: f, src: f.From, dst: f.To}, {flow: f, src: f.To, dst: f.From}}
+	}
+	return []direction{{flow: f, src: f.From, dst: f.To}}
 }
 
 // inboundUntrusted reports whether data moves from a less trusted sender into the receiver:
 // the sender is an untrusted actor or sits in a less trusted boundary.
 func (d direction) inboundUntrusted() bool {
-	if d.src.Kind == dsl.KindActor && !has(d.src.Decl, "trusted") {
+	if d.src.Kind == dsl.KindActor && !d.src.has(flagTrusted) {
 		return true
 	}
 	return trustOf(d.src) < trustOf(d.dst)
@@ -209,13 +260,16 @@ func (d direction) inboundUntrusted() bool {
 // exposure is the likelihood driver of a direction: high from the internet, medium from a
 // less trusted zone, low otherwise.
 func (d direction) exposure() (level int, why string) {
+	if d.known {
+		return d.level, d.why
+	}
 	switch {
 	case trustOf(d.src) == trustUntrusted:
-		return levelHigh, fmt.Sprintf("the sender `%s` is in %s", d.src.ID, zoneName(d.src))
+		return levelHigh, "the sender `" + d.src.ID + "` is in " + zoneName(d.src)
 	case d.inboundUntrusted():
-		return levelMedium, fmt.Sprintf("the sender `%s` is less trusted than `%s`", d.src.ID, d.dst.ID)
+		return levelMedium, "the sender `" + d.src.ID + "` is less trusted than `" + d.dst.ID + "`"
 	}
-	return levelLow, fmt.Sprintf("`%s` and `%s` are equally trusted", d.src.ID, d.dst.ID)
+	return levelLow, "`" + d.src.ID + "` and `" + d.dst.ID + "` are equally trusted"
 }
 
 // untrustedInputs returns the inbound directions into s that come from less trusted senders.
@@ -237,10 +291,13 @@ func untrustedInputs(s *Symbol) []direction {
 // elementExposure is the likelihood driver of an element rule: the highest exposure of its
 // inbound flows, high when it is declared internet_facing.
 func elementExposure(s *Symbol) (int, string) {
-	if has(s.Decl, "internet_facing") {
-		return levelHigh, fmt.Sprintf("`%s` is internet_facing", s.ID)
+	if s.cached {
+		return s.exposure, s.exposureWhy
 	}
-	best, why := levelLow, fmt.Sprintf("no less trusted sender reaches `%s`", s.ID)
+	if s.has(flagInternetFacing) {
+		return levelHigh, "`" + s.ID + "` is internet_facing"
+	}
+	best, why := levelLow, "no less trusted sender reaches `"+s.ID+"`"
 	for _, f := range s.Inbound {
 		for _, d := range directions(f) {
 			if d.dst != s {
@@ -259,7 +316,7 @@ func internetFacing(s *Symbol) bool {
 	if s.cached {
 		return s.facing
 	}
-	if has(s.Decl, "internet_facing") {
+	if s.has(flagInternetFacing) {
 		return true
 	}
 	for _, f := range s.Inbound {
@@ -330,10 +387,10 @@ func dataImpact(d *Symbol) (int, string) {
 	} else if c == 3 {
 		l = levelHigh
 	}
-	w := fmt.Sprintf("`%s` is %s", d.ID, dsl.Classifications[c])
+	w := "`" + d.ID + "` is " + dsl.Classifications[c]
 	for _, t := range words(d.Decl, "tags") {
 		if contains(highImpactTags, t) && l < levelHigh {
-			l, w = levelHigh, fmt.Sprintf("`%s` is tagged %s", d.ID, t)
+			l, w = levelHigh, "`"+d.ID+"` is tagged "+t
 		}
 	}
 	return l, w
@@ -348,12 +405,9 @@ func integrityImpact(data []*Symbol) (int, string) {
 	}
 	best, why := -1, ""
 	for _, d := range data {
-		var l int
-		var w string
-		if v, ok := enumValue(d.Decl, "integrity", dsl.Criticality); ok {
-			l, w = min(v, levelHigh), fmt.Sprintf("`%s` has integrity %s", d.ID, dsl.Criticality[v])
-		} else {
-			l, w = impactOf([]*Symbol{d})
+		l, w := d.integrity, d.integrityWhy
+		if !d.cached {
+			l, w = dataIntegrity(d)
 		}
 		if l > best {
 			best, why = l, w
@@ -362,28 +416,48 @@ func integrityImpact(data []*Symbol) (int, string) {
 	return best, why
 }
 
+// dataIntegrity is the impact of losing the integrity of one piece of data: its declared
+// integrity rating, else its confidentiality impact.
+func dataIntegrity(d *Symbol) (int, string) {
+	if v, ok := enumValue(d.Decl, "integrity", dsl.Criticality); ok {
+		return min(v, levelHigh), "`" + d.ID + "` has integrity " + dsl.Criticality[v]
+	}
+	if d.cached {
+		return d.impact, d.impactWhy
+	}
+	return dataImpact(d)
+}
+
 // availabilityImpact is the impact of an element being unavailable.
 func availabilityImpact(s *Symbol) (int, string) {
 	if v, ok := enumValue(s.Decl, "availability", dsl.Criticality); ok {
-		return min(v, levelHigh), fmt.Sprintf("`%s` has availability %s", s.ID, dsl.Criticality[v])
+		return min(v, levelHigh), "`" + s.ID + "` has availability " + dsl.Criticality[v]
 	}
 	for _, d := range dataOf(s) {
 		if v, ok := enumValue(d.Decl, "availability", dsl.Criticality); ok && v >= 2 {
-			return min(v, levelHigh), fmt.Sprintf("`%s` has availability %s", d.ID, dsl.Criticality[v])
+			return min(v, levelHigh), "`" + d.ID + "` has availability " + dsl.Criticality[v]
 		}
 	}
-	return levelMedium, fmt.Sprintf("`%s` declares no availability (assumed medium)", s.ID)
+	return levelMedium, "`" + s.ID + "` declares no availability (assumed medium)"
 }
 
 func dataTagged(data []*Symbol, tags ...string) *Symbol {
 	for _, d := range data {
-		for _, t := range words(d.Decl, "tags") {
+		for _, t := range tagsOf(d) {
 			if contains(tags, t) {
 				return d
 			}
 		}
 	}
 	return nil
+}
+
+// tagsOf returns the `tags` of a data symbol.
+func tagsOf(d *Symbol) []string {
+	if d.cached {
+		return d.tags
+	}
+	return words(d.Decl, "tags")
 }
 
 func maxClassRank(data []*Symbol) int {
@@ -403,4 +477,197 @@ func clearance(s *Symbol) (int, *Symbol) {
 		}
 	}
 	return best, by
+}
+
+// flag is a yes/no attribute the rules test on elements and flows.
+type flag uint8
+
+// The flags the rules read; flagNames spells them.
+const (
+	flagAcceptsUploads flag = iota
+	flagAccessControl
+	flagAppendOnly
+	flagAuditLogging
+	flagAuthenticated
+	flagAuthorized
+	flagBackup
+	flagCSRFProtection
+	flagEgressAllowlist
+	flagEncodesOutput
+	flagEncrypted
+	flagEncryptedAtRest
+	flagExecutesCommands
+	flagFetchesURLs
+	flagHuman
+	flagInternetFacing
+	flagLogRedaction
+	flagLoginThrottling
+	flagMFA
+	flagMemorySafe
+	flagParameterizedQueries
+	flagRateLimited
+	flagRedundant
+	flagSecureCookies
+	flagSigned
+	flagSignedArtifacts
+	flagTrusted
+	flagUsesSecrets
+	flagValidatesInput
+	flagValidatesUploads
+	flagVPN
+	flagXMLHardened
+	numFlags
+)
+
+var flagNames = [numFlags]string{
+	flagAcceptsUploads:       "accepts_uploads",
+	flagAccessControl:        "access_control",
+	flagAppendOnly:           "append_only",
+	flagAuditLogging:         "audit_logging",
+	flagAuthenticated:        "authenticated",
+	flagAuthorized:           "authorized",
+	flagBackup:               "backup",
+	flagCSRFProtection:       "csrf_protection",
+	flagEgressAllowlist:      "egress_allowlist",
+	flagEncodesOutput:        "encodes_output",
+	flagEncrypted:            "encrypted",
+	flagEncryptedAtRest:      "encrypted_at_rest",
+	flagExecutesCommands:     "executes_commands",
+	flagFetchesURLs:          "fetches_urls",
+	flagHuman:                "human",
+	flagInternetFacing:       "internet_facing",
+	flagLogRedaction:         "log_redaction",
+	flagLoginThrottling:      "login_throttling",
+	flagMFA:                  "mfa",
+	flagMemorySafe:           "memory_safe",
+	flagParameterizedQueries: "parameterized_queries",
+	flagRateLimited:          "rate_limited",
+	flagRedundant:            "redundant",
+	flagSecureCookies:        "secure_cookies",
+	flagSigned:               "signed",
+	flagSignedArtifacts:      "signed_artifacts",
+	flagTrusted:              "trusted",
+	flagUsesSecrets:          "uses_secrets",
+	flagValidatesInput:       "validates_input",
+	flagValidatesUploads:     "validates_uploads",
+	flagVPN:                  "vpn",
+	flagXMLHardened:          "xml_hardened",
+}
+
+// flagByName maps an attribute name to its flag.
+var flagByName = func() map[string]flag {
+	m := make(map[string]flag, numFlags)
+	for f, name := range flagNames {
+		m[name] = flag(f)
+	}
+	return m
+}()
+
+// flagSet is a set of flags.
+type flagSet uint64
+
+func (fs flagSet) has(f flag) bool { return fs&(1<<f) != 0 }
+
+// attrFacts are the attributes of an element or flow that the rules read, looked up once
+// by readAttrs instead of by a scan of the declaration per rule.
+type attrFacts struct {
+	cached bool
+	// on holds the flags that are present and not `false` (has); off those declared
+	// `false` (declaredFalse). Like Decl.Attr, the first attribute of a name counts.
+	on, off flagSet
+	// The first values of `kind`, `purpose`, `authenticated` and `authorized`, or "".
+	kind, purpose, authn, authz string
+}
+
+// readAttrs scans the attributes of an element or flow once for the ones the rules read;
+// resolveElement stores the result.
+func readAttrs(d *dsl.Decl) attrFacts {
+	af := attrFacts{cached: true}
+	var seen flagSet
+	var seenKind, seenPurpose bool
+	for _, a := range d.Attrs {
+		// Only the attributes read below have their values looked at.
+		switch name := a.Key.Name; name {
+		case "kind":
+			if !seenKind {
+				seenKind, af.kind = true, firstText(a)
+			}
+		case "purpose":
+			if !seenPurpose {
+				seenPurpose, af.purpose = true, firstText(a)
+			}
+		default:
+			f, ok := flagByName[name]
+			if !ok || seen.has(f) {
+				continue
+			}
+			seen |= 1 << f
+			first := firstText(a)
+			if len(a.Values) > 0 && first == "false" {
+				af.off |= 1 << f
+				continue
+			}
+			af.on |= 1 << f
+			switch f {
+			case flagAuthenticated:
+				af.authn = first
+			case flagAuthorized:
+				af.authz = first
+			}
+		}
+	}
+	return af
+}
+
+// firstText returns the text of an attribute's first value, or "".
+func firstText(a *dsl.Attr) string {
+	if len(a.Values) == 0 {
+		return ""
+	}
+	return a.Values[0].Text
+}
+
+// has reports whether flag f is set on an element or flow (present, and not `false`).
+func (s *Symbol) has(f flag) bool {
+	if !s.attrs.cached {
+		return has(s.Decl, flagNames[f])
+	}
+	return s.attrs.on.has(f)
+}
+
+// declaredFalse reports whether flag f is explicitly `false` on an element or flow.
+func (s *Symbol) declaredFalse(f flag) bool {
+	if !s.attrs.cached {
+		return declaredFalse(s.Decl, flagNames[f])
+	}
+	return s.attrs.off.has(f)
+}
+
+// kindWord returns the element's `kind` attribute (not its declaration kind), or "".
+func (s *Symbol) kindWord() string {
+	if !s.attrs.cached {
+		return word(s.Decl, "kind")
+	}
+	return s.attrs.kind
+}
+
+// purpose returns a flow's `purpose`, or "".
+func (s *Symbol) purpose() string {
+	if !s.attrs.cached {
+		return word(s.Decl, "purpose")
+	}
+	return s.attrs.purpose
+}
+
+// strideSet is a set of STRIDE categories, one bit per entry of dsl.StrideCats.
+type strideSet uint8
+
+// strideBit returns the bit of a STRIDE category, 0 for an unknown one.
+func strideBit(cat string) strideSet {
+	for i, c := range dsl.StrideCats {
+		if c == cat {
+			return 1 << i
+		}
+	}
+	return 0
 }

@@ -30,18 +30,39 @@ type Symbol struct {
 	Data []*Symbol
 
 	model    *Model
+	span     dsl.Span    // Decl.IDSpan()
 	dirs     []direction // a flow's directions, computed on first use
 	trust    int         // boundaries: effective trust rank
+	zone     string      // boundaries: zoneName of the elements inside
 	maxClass int         // highest classification rank of the data involved, -1 when none
 
 	// Facts computed once by cacheFacts, so the rules do not recompute them per rule.
-	cached    bool
-	class     int         // data: classification rank
-	impact    int         // data: confidentiality impact level
-	impactWhy string      // data: why
-	allData   []*Symbol   // elements: dataOf
-	untrusted []direction // elements: untrustedInputs
-	facing    bool        // elements: internetFacing
+	cached       bool
+	class        int         // data: classification rank
+	impact       int         // data: confidentiality impact level
+	impactWhy    string      // data: why
+	integrity    int         // data: integrity impact level
+	integrityWhy string      // data: why
+	tags         []string    // data: tags
+	allData      []*Symbol   // elements: dataOf
+	untrusted    []direction // elements: untrustedInputs
+	facing       bool        // elements: internetFacing
+	zoneNote     string      // elements in a boundary: "`id` is in boundary ..."
+	exposure     int         // elements: elementExposure
+	exposureWhy  string      // elements: why
+	attrs        attrFacts   // elements and flows: the attributes the rules read
+
+	// considered holds the STRIDE categories a threat or response on the element or flow
+	// looked at, for coverage.
+	considered strideSet
+}
+
+// idSpan returns the span of the symbol's id, Decl.IDSpan().
+func (s *Symbol) idSpan() dsl.Span {
+	if s.span == (dsl.Span{}) {
+		return s.Decl.IDSpan()
+	}
+	return s.span
 }
 
 // Title returns the declaration's title, or its id.
@@ -80,7 +101,8 @@ type Model struct {
 	// ModelDecl is the model declaration, if any.
 	ModelDecl *dsl.Decl
 
-	flowsByEnds map[string][]*Symbol
+	// flowsByEnds lists the flows from one element to another.
+	flowsByEnds map[endsKey][]*Symbol
 	// byRuntime lists the services declaring each `runtime`, in declaration order.
 	byRuntime map[string][]*Symbol
 	// facingIn is the first internet-facing service of each boundary.
@@ -100,24 +122,74 @@ type Response struct {
 }
 
 // FlowBetween returns the flows from one element id to another.
-func (m *Model) FlowBetween(from, to string) []*Symbol { return m.flowsByEnds[from+"->"+to] }
+func (m *Model) FlowBetween(from, to string) []*Symbol {
+	f, t := m.Symbols[from], m.Symbols[to]
+	if f == nil || t == nil {
+		return nil
+	}
+	return m.flowsByEnds[endsKey{f, t}]
+}
+
+// endsKey is a direction between two elements.
+type endsKey struct{ from, to *Symbol }
 
 type builder struct {
 	m     *Model
 	out   *[]Finding
 	seen  map[string]*Symbol
 	today string
+	// symbolChunk holds allocated symbols not handed out yet (newSymbol).
+	symbolChunk []Symbol
+}
+
+// newSymbol returns a zero symbol from a chunk allocated for many, so a model of thousands
+// of declarations costs a few allocations.
+func (b *builder) newSymbol() *Symbol {
+	if len(b.symbolChunk) == 0 {
+		b.symbolChunk = make([]Symbol, 128)
+	}
+	s := &b.symbolChunk[0]
+	b.symbolChunk = b.symbolChunk[1:]
+	return s
 }
 
 func (b *builder) report(f Finding) { *b.out = append(*b.out, f) }
+
+// sortFindings sorts findings as sort.Slice would with less, moving each finding once:
+// findings are large, so it sorts their positions and then permutes them in place.
+func sortFindings(fs []Finding, less func(x, y *Finding) bool) {
+	order := make([]int32, len(fs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sort.Slice(order, func(i, j int) bool { return less(&fs[order[i]], &fs[order[j]]) })
+	// fs[j] becomes the old fs[order[j]]: follow each cycle of the permutation.
+	for i := range order {
+		if order[i] < 0 {
+			continue
+		}
+		first, j := fs[i], i
+		for {
+			k := int(order[j])
+			order[j] = -1
+			if k == i {
+				fs[j] = first
+				break
+			}
+			fs[j] = fs[k]
+			j = k
+		}
+	}
+}
 
 func (b *builder) errorAt(file *dsl.File, span dsl.Span, code, format string, args ...any) {
 	b.report(Finding{Code: code, Level: dsl.SeverityError, File: file.Name, Span: span, Message: fmt.Sprintf(format, args...)})
 }
 
 func buildModel(files []*dsl.File, out *[]Finding) *Model {
-	// Size the tables from the text: about one symbol per declaration and a few references
-	// per attribute.
+	// Size the tables from the text: about one symbol per declaration, and a reference per
+	// declaration (a flow's endpoints, a threat's target, a response's threat) plus one per
+	// other attribute or so.
 	decls, attrs := 0, 0
 	for _, f := range files {
 		f.Walk(func(d *dsl.Decl) {
@@ -125,8 +197,8 @@ func buildModel(files []*dsl.File, out *[]Finding) *Model {
 			attrs += len(d.Attrs)
 		})
 	}
-	m := &Model{Files: files, Symbols: make(map[string]*Symbol, decls), flowsByEnds: map[string][]*Symbol{},
-		Refs: make([]Reference, 0, 2*decls+attrs)}
+	m := &Model{Files: files, Symbols: make(map[string]*Symbol, decls), flowsByEnds: map[endsKey][]*Symbol{},
+		Refs: make([]Reference, 0, decls+attrs/2)}
 	b := &builder{m: m, out: out}
 	// Declare every symbol first, so references may point forward and across files.
 	for _, f := range files {
@@ -150,6 +222,7 @@ func buildModel(files []*dsl.File, out *[]Finding) *Model {
 		b.recordThreatRef(r.File, r.Decl, r.Decl.Target, "header")
 	}
 	computeTrust(m)
+	cacheFlowFacts(m)
 	cacheDataFacts(m)
 	computeClasses(m)
 	cacheElementFacts(m)
@@ -178,7 +251,6 @@ func (b *builder) declare(f *dsl.File, d *dsl.Decl) {
 	if id == "" {
 		return
 	}
-	s := &Symbol{ID: id, Kind: d.Kind, Decl: d, File: f, maxClass: -1, model: m}
 	if prev, dup := m.Symbols[id]; dup {
 		pl, pc := prev.File.Lines.Position(prev.Decl.IDSpan().Start)
 		line, col := f.Lines.Position(d.IDSpan().Start)
@@ -190,6 +262,8 @@ func (b *builder) declare(f *dsl.File, d *dsl.Decl) {
 			Related: []Related{{File: f.Name, Span: d.IDSpan(), Message: "declared again here"}}})
 		return
 	}
+	s := b.newSymbol()
+	*s = Symbol{ID: id, Kind: d.Kind, Decl: d, File: f, maxClass: -1, model: m, span: d.IDSpan()}
 	m.Symbols[id] = s
 	switch d.Kind {
 	case dsl.KindBoundary:
@@ -363,10 +437,37 @@ func (b *builder) resolveBoundary(s *Symbol) {
 }
 
 var elementKinds = []dsl.Kind{dsl.KindActor, dsl.KindService, dsl.KindStore}
+
+// refAttrs[kind][name] lists the kinds a reference attribute of an element or flow names;
+// built once from the schema, which is a list per kind.
+var refAttrs = func() map[dsl.Kind]map[string][]dsl.Kind {
+	out := map[dsl.Kind]map[string][]dsl.Kind{}
+	for _, k := range []dsl.Kind{dsl.KindActor, dsl.KindService, dsl.KindStore, dsl.KindFlow} {
+		out[k] = map[string][]dsl.Kind{}
+		for _, name := range dsl.AttributeNames(k) {
+			if a, _ := dsl.LookupAttribute(k, name); a.Type == dsl.TypeRef {
+				out[k][name] = a.RefKinds
+			}
+		}
+	}
+	return out
+}()
+
+// refAttribute reports whether attribute name of kind k names declarations, and which kinds.
+func refAttribute(k dsl.Kind, name string) ([]dsl.Kind, bool) {
+	if byName, ok := refAttrs[k]; ok {
+		kinds, ok := byName[name]
+		return kinds, ok
+	}
+	spec, ok := dsl.LookupAttribute(k, name)
+	return spec.RefKinds, ok && spec.Type == dsl.TypeRef
+}
+
 var targetKinds = []dsl.Kind{dsl.KindActor, dsl.KindService, dsl.KindStore, dsl.KindFlow}
 
 func (b *builder) resolveElement(s *Symbol) {
 	d := s.Decl
+	s.attrs = readAttrs(d) // while the attributes are at hand
 	if d.Parent != nil && d.Parent.Kind == dsl.KindBoundary {
 		s.Boundary = b.m.Symbols[d.Parent.ID()]
 	}
@@ -388,27 +489,27 @@ func (b *builder) resolveElement(s *Symbol) {
 				s.To.Outbound = append(s.To.Outbound, s)
 				s.From.Inbound = append(s.From.Inbound, s)
 			}
-			key := s.From.ID + "->" + s.To.ID
+			key := endsKey{s.From, s.To}
 			b.m.flowsByEnds[key] = append(b.m.flowsByEnds[key], s)
 			if d.Arrow == "<->" {
-				rkey := s.To.ID + "->" + s.From.ID
+				rkey := endsKey{s.To, s.From}
 				b.m.flowsByEnds[rkey] = append(b.m.flowsByEnds[rkey], s)
 			}
 		}
 	}
 	for _, a := range d.Attrs {
-		spec, ok := dsl.LookupAttribute(d.Kind, a.Key.Name)
-		if !ok || spec.Type != dsl.TypeRef {
+		refKinds, ok := refAttribute(d.Kind, a.Key.Name)
+		if !ok {
 			continue
 		}
 		for _, v := range a.Values {
 			if v.Ref == nil || v.Ref.To != nil || v.Ref.Rule != nil {
 				if v.Ref != nil {
-					b.errorAt(s.File, v.Span, "wrong-kind", "`%s` names %s by id; `%s` is not an id", a.Key.Name, kindList(spec.RefKinds), v.Text)
+					b.errorAt(s.File, v.Span, "wrong-kind", "`%s` names %s by id; `%s` is not an id", a.Key.Name, kindList(refKinds), v.Text)
 				}
 				continue
 			}
-			t := b.resolveIdent(s.File, d, v.Ref.From, a.Key.Name, spec.RefKinds)
+			t := b.resolveIdent(s.File, d, v.Ref.From, a.Key.Name, refKinds)
 			if t == nil {
 				continue
 			}
@@ -461,7 +562,7 @@ func (b *builder) flowByRef(r *dsl.Ref) *Symbol {
 	if s := b.m.Symbols[r.Target()]; s != nil && s.Kind == dsl.KindFlow {
 		return s
 	}
-	fl := b.m.flowsByEnds[r.From.Name+"->"+r.To.Name]
+	fl := b.m.FlowBetween(r.From.Name, r.To.Name)
 	if len(fl) == 1 {
 		return fl[0]
 	}

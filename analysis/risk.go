@@ -71,7 +71,7 @@ func rate(likelihood int, lWhy string, impact int, iWhy string) Rating {
 		Likelihood: levelNames[likelihood],
 		Impact:     levelNames[impact],
 		Severity:   sev,
-		Why:        fmt.Sprintf("%s = likelihood %s (%s) × impact %s (%s)", sev, levelNames[likelihood], lWhy, levelNames[impact], iWhy),
+		Why:        sev.String() + " = likelihood " + levelNames[likelihood] + " (" + lWhy + ") × impact " + levelNames[impact] + " (" + iWhy + ")",
 	}
 }
 

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -567,4 +568,52 @@ func hasFinding(res *Result, code, threatID string) bool {
 		}
 	}
 	return false
+}
+
+// TestByGeneratedIDOrdersAsIDs checks that the cheaper comparison of generated threats
+// agrees with comparing their ids, for every pair of rules, including rule ids that are
+// prefixes of others.
+func TestByGeneratedIDOrdersAsIDs(t *testing.T) {
+	rules := Catalog()
+	rules = append(rules, &Rule{ID: "unencrypted-flow-x"}, &Rule{ID: "unencrypted"})
+	rankRules(rules)
+	var threats []*Threat
+	for _, r := range rules {
+		for _, id := range []string{"a", "a-b", "b", "A", "a->b"} {
+			threats = append(threats, &Threat{ID: r.ID + "@" + id, Rule: r, Target: &Symbol{ID: id}})
+		}
+	}
+	sign := func(n int) int { return min(max(n, -1), 1) }
+	for _, x := range threats {
+		for _, y := range threats {
+			if got, want := sign(byGeneratedID(x, y)), strings.Compare(x.ID, y.ID); got != want {
+				t.Fatalf("byGeneratedID(%s, %s) = %d, want %d", x.ID, y.ID, got, want)
+			}
+		}
+	}
+}
+
+// TestSortMerging checks sortMerging against a plain sort for every split of a list whose
+// tail is sorted.
+func TestSortMerging(t *testing.T) {
+	ids := []string{"t9", "a@x", "t1", "z@y", "m@a", "b", "c@c"}
+	for k := 0; k <= len(ids); k++ {
+		var ts []*Threat
+		for _, id := range ids[:k] {
+			ts = append(ts, &Threat{ID: id})
+		}
+		tail := slices.Clone(ids[k:])
+		slices.Sort(tail)
+		for _, id := range tail {
+			ts = append(ts, &Threat{ID: id})
+		}
+		var got []string
+		for _, th := range sortMerging(ts, k) {
+			got = append(got, th.ID)
+		}
+		want := slices.Sorted(slices.Values(ids))
+		if !slices.Equal(got, want) {
+			t.Errorf("split %d: got %v, want %v", k, got, want)
+		}
+	}
 }
