@@ -76,6 +76,10 @@ type Index struct {
 	globs   map[string][]string // index-based glob matches by cleaned pattern
 	// suggestions are the "did you mean" notes for missing paths, by cleaned path.
 	suggestions map[string]string
+	// found remembers Found's answers by reference; foundGen counts the times they were
+	// forgotten, so that an answer worked out across a change is not kept.
+	found    map[string]bool
+	foundGen int
 	// globsGen counts changes to the set of files, so a glob or suggestion computed before
 	// a change is not cached after it.
 	globsGen int
@@ -265,6 +269,7 @@ func (ix *Index) Update(relPath string) bool {
 		return false
 	}
 	ix.dropCache(rel)
+	defer ix.forgetFound() // and again once the change is in, for answers made meanwhile
 	if path.Base(rel) == ".gitignore" {
 		return ix.rescan()
 	}

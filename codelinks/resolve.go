@@ -124,8 +124,36 @@ var (
 func (ix *Index) Resolve(ref string) Link { return ix.resolve(ref, true) }
 
 // Found reports whether a reference resolves, as Resolve would say, without working out a
-// suggestion for a missing path (which compares it with every file).
-func (ix *Index) Found(ref string) bool { return ix.resolve(ref, false).OK }
+// suggestion for a missing path (which compares it with every file). The answer is
+// remembered until Update reports a change to any file, so an analysis on every keystroke
+// does not look at the disk again.
+func (ix *Index) Found(ref string) bool {
+	ix.cacheMu.Lock()
+	ok, known := ix.found[ref]
+	gen := ix.foundGen
+	ix.cacheMu.Unlock()
+	if known {
+		return ok
+	}
+	ok = ix.resolve(ref, false).OK
+	ix.cacheMu.Lock()
+	if ix.foundGen == gen {
+		if ix.found == nil {
+			ix.found = map[string]bool{}
+		}
+		ix.found[ref] = ok
+	}
+	ix.cacheMu.Unlock()
+	return ok
+}
+
+// forgetFound drops the remembered answers of Found.
+func (ix *Index) forgetFound() {
+	ix.cacheMu.Lock()
+	ix.found = nil
+	ix.foundGen++
+	ix.cacheMu.Unlock()
+}
 
 func (ix *Index) resolve(ref string, suggest bool) Link {
 	l := Link{Ref: ref, Form: FormPath, realRoot: ix.realRoot}
@@ -660,6 +688,8 @@ func (ix *Index) factsOf(realRel string, fi fs.FileInfo, syms bool) (*facts, err
 func (ix *Index) dropCache(rel string) {
 	ix.cacheMu.Lock()
 	defer ix.cacheMu.Unlock()
+	ix.found = nil
+	ix.foundGen++
 	for k := range ix.cache {
 		if k == rel || strings.HasPrefix(k, rel+"/") {
 			delete(ix.cache, k)

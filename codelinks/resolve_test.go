@@ -286,3 +286,28 @@ func TestSuggestionFollowsNewFiles(t *testing.T) {
 		t.Fatalf("after the file was removed again: %+v", l)
 	}
 }
+
+// TestFoundFollowsUpdates: Found remembers its answers, and forgets them when a file
+// changes.
+func TestFoundFollowsUpdates(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "api/handler.go", "package api\n")
+	ix := scan(t, root)
+	for i := 0; i < 2; i++ {
+		if !ix.Found("api/handler.go") || ix.Found("api/gone.go") {
+			t.Fatalf("pass %d: Found disagrees with the tree", i)
+		}
+	}
+	write(t, root, "api/gone.go", "package api\n")
+	ix.Update("api/gone.go")
+	if !ix.Found("api/gone.go") {
+		t.Fatal("a created file is not found after Update")
+	}
+	if err := os.Remove(filepath.Join(root, "api", "handler.go")); err != nil {
+		t.Fatal(err)
+	}
+	ix.Update("api/handler.go")
+	if ix.Found("api/handler.go") {
+		t.Fatal("a removed file is still found after Update")
+	}
+}

@@ -37,6 +37,7 @@ type Server struct {
 	opts   Options
 	log    *slog.Logger
 	conn   jsonrpc2.Conn
+	stream *stream // conn's stream, for messages encoded already
 	parser *dsl.Parser
 	ws     *workspace
 
@@ -86,7 +87,7 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) int {
 		opts.addHandlers(s.requests, s.notifications)
 	}
 	st := newStream(rwc, log)
-	s.conn = jsonrpc2.NewConn(st)
+	s.conn, s.stream = jsonrpc2.NewConn(st), st
 	s.ws = newWorkspace(s)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -332,6 +333,13 @@ func notificationHandlers() map[string]notificationFunc {
 // notify sends a notification to the client, logging failures.
 func (s *Server) notify(method string, params any) {
 	if err := s.conn.Notify(context.Background(), method, params); err != nil {
+		s.log.Debug("notify failed", "method", method, "err", err)
+	}
+}
+
+// notifyRaw sends a notification whose params are encoded already.
+func (s *Server) notifyRaw(method string, params json.RawMessage) {
+	if _, err := s.stream.writeNotification(method, params); err != nil {
 		s.log.Debug("notify failed", "method", method, "err", err)
 	}
 }

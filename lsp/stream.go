@@ -308,6 +308,24 @@ func (s *stream) Write(_ context.Context, msg jsonrpc2.Message) (int64, error) {
 			return 0, fmt.Errorf("writing a message: the client closed the connection")
 		}
 	}
+	return s.writeBody(data)
+}
+
+// writeNotification sends a notification whose params are JSON already: built here, the
+// message is not encoded again (jsonrpc2 would re-validate and compact the params twice,
+// which for a file's diagnostics cost more than making them).
+func (s *stream) writeNotification(method string, params json.RawMessage) (int64, error) {
+	data := make([]byte, 0, len(params)+len(method)+48)
+	data = append(data, `{"jsonrpc":"2.0","method":`...)
+	data = appendJSONString(data, method)
+	data = append(data, `,"params":`...)
+	data = append(data, params...)
+	data = append(data, '}')
+	return s.writeBody(data)
+}
+
+// writeBody frames and writes one message body.
+func (s *stream) writeBody(data []byte) (int64, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	n, err := fmt.Fprintf(s.out, "Content-Length: %d\r\n\r\n", len(data))

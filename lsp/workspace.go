@@ -568,7 +568,7 @@ func (w *workspace) sendDiagnostics(d *document, fs []analysis.Finding, st *anal
 		w.s.log.Warn("cannot encode diagnostics", "uri", d.uri, "err", err)
 		return
 	}
-	w.s.notify("textDocument/publishDiagnostics", raw)
+	w.s.notifyRaw("textDocument/publishDiagnostics", raw)
 }
 
 // fingerprint hashes (FNV-1a) what the diagnostics of findings show, so that an unchanged
