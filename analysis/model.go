@@ -5,6 +5,7 @@ package analysis
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -140,6 +141,29 @@ type builder struct {
 	today string
 	// symbolChunk holds allocated symbols not handed out yet (newSymbol).
 	symbolChunk []Symbol
+	// candidates caches, per wanted kinds, the sorted ids an unknown reference is
+	// compared with (a model being typed has a few, and each scanned every symbol).
+	candidates map[string][]string
+}
+
+// candidatesOf returns the sorted ids of the symbols of the wanted kinds.
+func (b *builder) candidatesOf(want []dsl.Kind) []string {
+	key := fmt.Sprint(want)
+	if c, ok := b.candidates[key]; ok {
+		return c
+	}
+	var out []string
+	for id, s := range b.m.Symbols {
+		if slices.Contains(want, s.Kind) {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	if b.candidates == nil {
+		b.candidates = map[string][]string{}
+	}
+	b.candidates[key] = out
+	return out
 }
 
 // newSymbol returns a zero symbol from a chunk allocated for many, so a model of thousands
@@ -298,15 +322,7 @@ func (b *builder) lookup(file *dsl.File, span dsl.Span, id, attr string, want []
 		}
 		return nil
 	}
-	var candidates []string
-	for cid, c := range b.m.Symbols {
-		for _, k := range want {
-			if c.Kind == k {
-				candidates = append(candidates, cid)
-			}
-		}
-	}
-	sort.Strings(candidates)
+	candidates := b.candidatesOf(want)
 	msg := fmt.Sprintf("unknown %s `%s`", kindWords(want), id)
 	if sug := suggest(id, candidates); sug != "" {
 		msg += fmt.Sprintf(": did you mean `%s`?", sug)
