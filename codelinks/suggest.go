@@ -12,6 +12,7 @@ import (
 func closest(word string, candidates []string, maxDist int) string {
 	best, bestDist := "", maxDist+1
 	lw := strings.ToLower(word)
+	wordCounts := letterCounts(lw)
 	for _, c := range candidates {
 		if c == word {
 			return c
@@ -20,7 +21,12 @@ func closest(word string, candidates []string, maxDist int) string {
 		if abs(len(lc)-len(lw)) >= bestDist {
 			continue
 		}
-		d := editDistance(lw, lc, bestDist)
+		// Most candidates are far off: a bound from the letters alone rejects them without
+		// the edit distance's table (a missing path is compared with every file).
+		if lb := countsDistance(wordCounts, lc); lb > bestDist || lb == bestDist && (best == "" || c >= best) {
+			continue
+		}
+		d := editDistance(lw, lc, bestDist+1) // exact up to bestDist, so that a tie is one
 		if d < bestDist || (d == bestDist && best != "" && c < best) {
 			best, bestDist = c, d
 		}
@@ -33,6 +39,28 @@ func closest(word string, candidates []string, maxDist int) string {
 		}
 	}
 	return best
+}
+
+// letterCounts counts the bytes of s in 64 buckets.
+func letterCounts(s string) [64]int {
+	var n [64]int
+	for i := 0; i < len(s); i++ {
+		n[s[i]&63]++
+	}
+	return n
+}
+
+// countsDistance is a lower bound of the edit distance between the string counted in want
+// and s: an edit changes the counts by at most two.
+func countsDistance(want [64]int, s string) int {
+	for i := 0; i < len(s); i++ {
+		want[s[i]&63]--
+	}
+	sum := 0
+	for _, d := range want {
+		sum += abs(d)
+	}
+	return (sum + 1) / 2
 }
 
 // editDistance is the Levenshtein distance of a and b, or a value >= limit when it is at
