@@ -211,8 +211,8 @@ type analyzer struct {
 	res   *Result
 	// superseded maps a superseded rule instance id to the id that covers it.
 	superseded map[string]string
-	// threatChunk holds allocated threats not handed out yet (newThreat).
-	threatChunk []Threat
+	// threats hands out the threats the rules make (newThreat).
+	threats chunks[Threat]
 	// designWhy memoises the StateWhy of rule instances cleared by design (byDesign).
 	designWhy map[string]string
 	// code holds what the code links and annotations say.
@@ -549,14 +549,7 @@ func byThreatID(x, y *Threat) int { return strings.Compare(x.ID, y.ID) }
 
 // newThreat returns a zero threat from a chunk allocated for many: the rules make
 // thousands, and an allocation each kept the collector busy.
-func (a *analyzer) newThreat() *Threat {
-	if len(a.threatChunk) == 0 {
-		a.threatChunk = make([]Threat, 256)
-	}
-	t := &a.threatChunk[0]
-	a.threatChunk = a.threatChunk[1:]
-	return t
-}
+func (a *analyzer) newThreat() *Threat { return a.threats.next(256) }
 
 // byDesign returns the StateWhy of a rule instance cleared by design: the rules clear
 // thousands of instances with a few dozen explanations.

@@ -139,8 +139,8 @@ type builder struct {
 	out   *[]Finding
 	seen  map[string]*Symbol
 	today string
-	// symbolChunk holds allocated symbols not handed out yet (newSymbol).
-	symbolChunk []Symbol
+	// symbols hands out the symbols declared (newSymbol).
+	symbols chunks[Symbol]
 	// candidates caches, per wanted kinds, the sorted ids an unknown reference is
 	// compared with (a model being typed has a few, and each scanned every symbol).
 	candidates map[string][]string
@@ -168,13 +168,21 @@ func (b *builder) candidatesOf(want []dsl.Kind) []string {
 
 // newSymbol returns a zero symbol from a chunk allocated for many, so a model of thousands
 // of declarations costs a few allocations.
-func (b *builder) newSymbol() *Symbol {
-	if len(b.symbolChunk) == 0 {
-		b.symbolChunk = make([]Symbol, 128)
+func (b *builder) newSymbol() *Symbol { return b.symbols.next(128) }
+
+// chunks hands out zero values of T from slices allocated many at a time.
+type chunks[T any] struct {
+	free []T
+}
+
+// next returns a zero T, allocating n more when none is left.
+func (c *chunks[T]) next(n int) *T {
+	if len(c.free) == 0 {
+		c.free = make([]T, n)
 	}
-	s := &b.symbolChunk[0]
-	b.symbolChunk = b.symbolChunk[1:]
-	return s
+	t := &c.free[0]
+	c.free = c.free[1:]
+	return t
 }
 
 func (b *builder) report(f Finding) { *b.out = append(*b.out, f) }

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -128,23 +129,30 @@ func (ix *Index) Resolve(ref string) Link { return ix.resolve(ref, true) }
 // remembered until Update reports a change to any file, so an analysis on every keystroke
 // does not look at the disk again.
 func (ix *Index) Found(ref string) bool {
-	ix.cacheMu.Lock()
-	ok, known := ix.found[ref]
-	gen := ix.foundGen
-	ix.cacheMu.Unlock()
-	if known {
-		return ok
+	return remembered(&ix.cacheMu, &ix.found, &ix.foundGen, ref, func() bool { return ix.resolve(ref, false).OK })
+}
+
+// remembered returns table[key], working it out with compute (without holding mu) the
+// first time. An answer worked out while *gen moved on (the files changed) is returned but
+// not kept.
+func remembered[V any](mu *sync.Mutex, table *map[string]V, gen *int, key string, compute func() V) V {
+	mu.Lock()
+	v, ok := (*table)[key]
+	start := *gen
+	mu.Unlock()
+	if ok {
+		return v
 	}
-	ok = ix.resolve(ref, false).OK
-	ix.cacheMu.Lock()
-	if ix.foundGen == gen {
-		if ix.found == nil {
-			ix.found = map[string]bool{}
+	v = compute()
+	mu.Lock()
+	if *gen == start {
+		if *table == nil {
+			*table = map[string]V{}
 		}
-		ix.found[ref] = ok
+		(*table)[key] = v
 	}
-	ix.cacheMu.Unlock()
-	return ok
+	mu.Unlock()
+	return v
 }
 
 // forgetFound drops the remembered answers of Found.
@@ -314,32 +322,19 @@ func (ix *Index) confine(rel string) (realRel string, fi fs.FileInfo, code, prob
 // Suggestions are remembered until the set of files changes: the same broken link is
 // resolved again on every analysis, and the search compares it with every file.
 func (ix *Index) suggestFile(missing string) string {
-	ix.cacheMu.Lock()
-	sug, ok := ix.suggestions[missing]
-	gen := ix.globsGen
-	ix.cacheMu.Unlock()
-	if ok {
-		return sug
-	}
-	ix.mu.Lock()
-	files := ix.sortedFilesLocked()
-	ix.mu.Unlock()
-	if near := closestPath(missing, files); near != "" {
-		if path.Base(near) == path.Base(missing) {
-			sug = fmt.Sprintf("; a file of that name is at `%s`", near)
-		} else {
-			sug = fmt.Sprintf("; did you mean `%s`?", near)
+	return remembered(&ix.cacheMu, &ix.suggestions, &ix.globsGen, missing, func() string {
+		ix.mu.Lock()
+		files := ix.sortedFilesLocked()
+		ix.mu.Unlock()
+		near := closestPath(missing, files)
+		switch {
+		case near == "":
+			return ""
+		case path.Base(near) == path.Base(missing):
+			return fmt.Sprintf("; a file of that name is at `%s`", near)
 		}
-	}
-	ix.cacheMu.Lock()
-	if ix.globsGen == gen {
-		if ix.suggestions == nil {
-			ix.suggestions = map[string]string{}
-		}
-		ix.suggestions[missing] = sug
-	}
-	ix.cacheMu.Unlock()
-	return sug
+		return fmt.Sprintf("; did you mean `%s`?", near)
+	})
 }
 
 // suggestDir returns "; did you mean `x`?" for a missing folder, or "".
