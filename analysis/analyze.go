@@ -382,6 +382,11 @@ func (a *analyzer) declaredThreats() {
 		for _, tgt := range targets {
 			a.consider(tgt, t.Stride...)
 		}
+		if !a.inFocus(s.File) {
+			// Outside the focus only the threat's existence, target and STRIDE matter.
+			a.addThreat(t)
+			continue
+		}
 		l, lok := enumValue(d, "likelihood", dsl.Levels)
 		i, iok := enumValue(d, "impact", dsl.Levels)
 		lw, iw := "as declared", "as declared"

@@ -428,8 +428,17 @@ func (w *workspace) groups() ([]*modelResult, analysis.Options, map[string]*code
 // analyze analyses the models whose documents changed since the last run; ctx cancels it.
 func (w *workspace) analyze(ctx context.Context, gen uint64) (*analysisState, error) {
 	groups, opts, code, codeGen := w.groups()
+	optsOf := func(g *modelResult) analysis.Options {
+		mopts := opts
+		mopts.Code = code[g.root]
+		return mopts
+	}
+	reusable := func(prev, g *modelResult) bool {
+		return prev != nil && sameDocs(prev.docs, g.docs) && prev.res != nil && prev.opts == optsOf(g) && prev.codeGen == codeGen
+	}
 	w.mu.Lock()
 	cache := w.cache
+	w.releaseStaleLocked(groups, reusable)
 	w.mu.Unlock()
 	st := &analysisState{gen: gen, byURI: map[string]*modelResult{}, docs: map[string]*document{}}
 	newCache := map[string]*modelResult{}
@@ -441,9 +450,8 @@ func (w *workspace) analyze(ctx context.Context, gen uint64) (*analysisState, er
 		if stopped {
 			break // the session ended: do not analyse for nobody
 		}
-		mopts := opts
-		mopts.Code = code[g.root]
-		if prev := cache[k]; prev != nil && sameDocs(prev.docs, g.docs) && prev.res != nil && prev.opts == mopts && prev.codeGen == codeGen {
+		mopts := optsOf(g)
+		if prev := cache[k]; reusable(prev, g) {
 			g.res = prev.res
 		} else {
 			fs := make([]*dsl.File, len(g.docs))
@@ -471,6 +479,25 @@ func (w *workspace) analyze(ctx context.Context, gen uint64) (*analysisState, er
 	}
 	w.cache = newCache
 	return st, nil
+}
+
+// releaseStaleLocked lets go of the results that the analysis about to run replaces, so
+// that the old and the new analysis of a large model are not both in memory: the cache
+// keeps only reusable results, and the latest state, whose generation is older than any
+// request still to come, is replaced by an empty one of generation 0 (requests that saw
+// it wait for the new analysis instead).
+func (w *workspace) releaseStaleLocked(groups []*modelResult, reusable func(prev, g *modelResult) bool) {
+	kept := make(map[string]*modelResult, len(w.cache))
+	for _, g := range groups {
+		if prev := w.cache[g.key]; reusable(prev, g) {
+			kept[g.key] = prev
+		}
+	}
+	if len(kept) == len(w.cache) {
+		return
+	}
+	w.cache = kept
+	w.latest = &analysisState{byURI: map[string]*modelResult{}, docs: map[string]*document{}}
 }
 
 func sameDocs(a, b []*document) bool {
