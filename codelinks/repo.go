@@ -65,8 +65,9 @@ type Index struct {
 	anns   map[string][]Annotation
 	probs  map[string][]Problem
 	stats  Stats
-	// sortedFiles, allAnns and allProbs are built on demand and dropped on change.
+	// sortedFiles, paths, allAnns and allProbs are built on demand and dropped on change.
 	sortedFiles []string
+	paths       *pathIndex
 	allAnns     []Annotation
 	allProbs    []Problem
 
@@ -446,6 +447,7 @@ func (ix *Index) mergeLocked(res *walkResult) {
 // filesChangedLocked drops what was derived from the set of files and folders.
 func (ix *Index) filesChangedLocked() {
 	ix.sortedFiles = nil
+	ix.paths = nil
 	ix.cacheMu.Lock()
 	ix.globs = nil
 	ix.suggestions = nil

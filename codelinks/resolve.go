@@ -324,9 +324,12 @@ func (ix *Index) confine(rel string) (realRel string, fi fs.FileInfo, code, prob
 func (ix *Index) suggestFile(missing string) string {
 	return remembered(&ix.cacheMu, &ix.suggestions, &ix.globsGen, missing, func() string {
 		ix.mu.Lock()
-		files := ix.sortedFilesLocked()
+		if ix.paths == nil {
+			ix.paths = newPathIndex(ix.sortedFilesLocked())
+		}
+		px := ix.paths
 		ix.mu.Unlock()
-		near := closestPath(missing, files)
+		near := px.closestPath(missing)
 		switch {
 		case near == "":
 			return ""

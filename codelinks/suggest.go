@@ -2,6 +2,7 @@ package codelinks
 
 import (
 	"path"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -103,17 +104,42 @@ func abs(x int) int {
 	return x
 }
 
-// closestPath suggests an existing file for a missing one: a file of the same name
-// elsewhere (the file moved), else the nearest path by edit distance.
-func closestPath(missing string, files []string) string {
-	base := path.Base(missing)
-	var sameName []string
-	for _, f := range files {
-		if path.Base(f) == base {
-			sameName = append(sameName, f)
+// pathIndex groups a tree's files for suggestions, so that a missing path is compared with
+// the files it may mean rather than with every file: a model with thousands of broken
+// links in a large tree would otherwise cost links × files edit distances.
+type pathIndex struct {
+	byBase map[string][]string // files by base name, sorted
+	byTop  map[string][]string // files by first path segment ("" at the root), sorted
+	tops   []string            // the keys of byTop, sorted
+}
+
+func newPathIndex(sortedFiles []string) *pathIndex {
+	px := &pathIndex{byBase: map[string][]string{}, byTop: map[string][]string{}}
+	for _, f := range sortedFiles {
+		px.byBase[path.Base(f)] = append(px.byBase[path.Base(f)], f)
+		top := topSegment(f)
+		if _, ok := px.byTop[top]; !ok {
+			px.tops = append(px.tops, top)
 		}
+		px.byTop[top] = append(px.byTop[top], f)
 	}
-	if len(sameName) > 0 {
+	sort.Strings(px.tops)
+	return px
+}
+
+// topSegment returns the first folder of a path, or "" for a file at the root.
+func topSegment(p string) string {
+	if i := strings.IndexByte(p, '/'); i >= 0 {
+		return p[:i]
+	}
+	return ""
+}
+
+// closestPath suggests an existing file for a missing one: a file of the same name
+// elsewhere (the file moved), else the nearest path by edit distance among the files whose
+// first folder is near the missing path's (a typo in a folder name still finds its files).
+func (px *pathIndex) closestPath(missing string) string {
+	if sameName := px.byBase[path.Base(missing)]; len(sameName) > 0 {
 		// Prefer the one sharing the longest folder prefix with the missing path.
 		best, bestLen := sameName[0], -1
 		for _, f := range sameName {
@@ -123,7 +149,26 @@ func closestPath(missing string, files []string) string {
 		}
 		return best
 	}
-	return closest(missing, files, len(missing)/4+2)
+	maxDist := len(missing)/4 + 2
+	top := strings.ToLower(topSegment(missing))
+	var candidates []string
+	for _, t := range px.tops {
+		var d int
+		switch {
+		case t == "" || top == "":
+			d = len(t) + len(top) + 1 // a folder more or less
+			if t == top {
+				d = 0
+			}
+		default:
+			d = editDistance(top, strings.ToLower(t), maxDist+1)
+		}
+		if d <= maxDist {
+			candidates = append(candidates, px.byTop[t]...)
+		}
+	}
+	sort.Strings(candidates)
+	return closest(missing, candidates, maxDist)
 }
 
 func commonPrefix(a, b string) int {

@@ -60,3 +60,22 @@ func TestClosestPruneIsExact(t *testing.T) {
 		}
 	}
 }
+
+// TestClosestPathLooksNearTheMissingPath: typos in a file or folder name and moved files
+// are found; a file under an unrelated folder is not offered.
+func TestClosestPathLooksNearTheMissingPath(t *testing.T) {
+	px := newPathIndex([]string{"README.md", "cmd/api/main.go", "internal/auth/login.go", "internal/auth/token.go", "services/payments/db.go"})
+	for _, c := range []struct{ missing, want string }{
+		{"internal/auth/logn.go", "internal/auth/login.go"},   // typo in the name
+		{"internl/auth/login.go", "internal/auth/login.go"},   // typo in the first folder
+		{"pkg/auth/login.go", "internal/auth/login.go"},       // moved: same name
+		{"services/payment/db.go", "services/payments/db.go"}, // same name, nearest folders
+		{"READM.md", "README.md"},                             // at the root
+		{"docs/guide/intro.md", ""},                           // nothing near
+		{"vendor/lib/x.go", ""},                               // unrelated first folder
+	} {
+		if got := px.closestPath(c.missing); got != c.want {
+			t.Errorf("closestPath(%q) = %q, want %q", c.missing, got, c.want)
+		}
+	}
+}
