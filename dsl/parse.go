@@ -29,8 +29,31 @@ func NewParser() *Parser {
 
 // Parse parses one file. It never fails: every problem becomes a diagnostic, and every
 // declaration that can be read is in the result.
-func (p *Parser) Parse(name, text string) *File {
-	f := &File{Name: name, Text: text, Tokens: Lex(text), Lines: NewLineIndex(text)}
+func (p *Parser) Parse(name, text string) *File { return p.parse(name, text, Lex(text)) }
+
+// Scratch is memory that parsing many files one after another can reuse (see
+// ParseDiscardingTokens). The zero value is ready to use; a Scratch is not for concurrent use.
+type Scratch struct {
+	toks []lexer.Token
+}
+
+// ParseDiscardingTokens parses like Parse, but returns a File without Tokens: they are lexed
+// into s's buffer, which the next call reuses. It is for callers that analyse the files and
+// neither format them nor answer questions about positions in them: a model's tokens take
+// several times the memory of its text, and fresh memory is slow to get.
+func (p *Parser) ParseDiscardingTokens(name, text string, s *Scratch) *File {
+	if cap(s.toks) == 0 {
+		s.toks = Lex(text)
+	} else {
+		_, s.toks = lex(text, s.toks[:0], false)
+	}
+	f := p.parse(name, text, s.toks)
+	f.Tokens = nil
+	return f
+}
+
+func (p *Parser) parse(name, text string, toks []lexer.Token) *File {
+	f := &File{Name: name, Text: text, Tokens: toks, Lines: NewLineIndex(text)}
 	st := &parseState{p: p.p, f: f}
 	st.prepareTokens()
 	st.nTokErrs = len(st.lexErrs)

@@ -44,6 +44,13 @@ func (d *document) file() *dsl.File {
 	return d.parsed
 }
 
+// parseDiscardingTokens parses the document, unless it is parsed already, without keeping
+// its tokens, in s's reused buffer: a file that is not open needs them only when a request
+// names it, and newQuery parses it again then.
+func (d *document) parseDiscardingTokens(s *dsl.Scratch) {
+	d.parseOnce.Do(func() { d.parsed = d.parser.ParseDiscardingTokens(d.uri, d.text, s) })
+}
+
 // uriToPath returns the file system path of a file: URI, or "" for other schemes
 // (untitled:, git:, ...), which are kept in memory only.
 func uriToPath(u string) string {

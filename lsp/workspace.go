@@ -318,12 +318,9 @@ func (w *workspace) load(root string) {
 		}
 		docs = append(docs, newDocument(w.s.parser, pathToURI(name), 0, string(data), false))
 	}
+	// Files that are not open need their tokens only if a request names them; the parse is
+	// redone then (see newQuery). Not keeping them saves most of the memory.
 	parseAll(docs)
-	for _, d := range docs {
-		// Files that are not open need their tokens only if a request names them; the
-		// parse is redone then (see newQuery). Dropping them saves most of the memory.
-		d.file().Tokens = nil
-	}
 	// The source files under the root, for code links and annotations. Scanned once here;
 	// watched-file changes update single files, keystrokes never rescan.
 	ix, err := (&codelinks.Repo{Root: root}).Scan(context.Background())
@@ -341,7 +338,7 @@ func (w *workspace) load(root string) {
 	w.mu.Unlock()
 }
 
-// parseAll parses documents on every core.
+// parseAll parses documents read from disk on every core, without their tokens.
 func parseAll(docs []*document) {
 	var wg sync.WaitGroup
 	next := make(chan *document)
@@ -349,8 +346,9 @@ func parseAll(docs []*document) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var scratch dsl.Scratch
 			for d := range next {
-				d.file()
+				d.parseDiscardingTokens(&scratch)
 			}
 		}()
 	}

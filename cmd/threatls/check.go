@@ -66,7 +66,7 @@ func loadModels(paths []string) ([]model, error) {
 			}
 			srcs = append(srcs, dsl.Source{Name: name, Text: string(data)})
 		}
-		out = append(out, model{root: root, files: p.ParseAll(srcs)})
+		out = append(out, model{root: root, files: p.ParseAllDiscardingTokens(srcs)})
 	}
 	return out, nil
 }
