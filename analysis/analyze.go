@@ -167,7 +167,11 @@ func AnalyzeContext(ctx context.Context, files []*dsl.File, opts Options) (*Resu
 			a.res.Findings = append(a.res.Findings, Finding{Code: d.Code, Level: d.Severity, File: f.Name, Span: d.Span, Message: d.Message})
 		}
 	}
-	a.m = buildModel(files, &a.res.Findings)
+	m, err := buildModel(ctx, files, &a.res.Findings)
+	if err != nil {
+		return nil, err
+	}
+	a.m = m
 	a.res.Model = a.m
 	if opts.Focus != "" {
 		a.focusOn(opts.Focus)

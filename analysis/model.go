@@ -4,6 +4,7 @@
 package analysis
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
@@ -218,7 +219,10 @@ func (b *builder) errorAt(file *dsl.File, span dsl.Span, code, format string, ar
 	b.report(Finding{Code: code, Level: dsl.SeverityError, File: file.Name, Span: span, Message: fmt.Sprintf(format, args...)})
 }
 
-func buildModel(files []*dsl.File, out *[]Finding) *Model {
+// buildModel declares and resolves the symbols of files. It gives up, returning ctx's error,
+// when ctx is done (checked between files and every few hundred symbols): a stale analysis
+// of a large model must stop soon, not hold its memory while newer ones run.
+func buildModel(ctx context.Context, files []*dsl.File, out *[]Finding) (*Model, error) {
 	// Size the tables from the text: about one symbol per declaration, and a reference per
 	// declaration (a flow's endpoints, a threat's target, a response's threat) plus one per
 	// other attribute or so.
@@ -234,13 +238,19 @@ func buildModel(files []*dsl.File, out *[]Finding) *Model {
 	b := &builder{m: m, out: out}
 	// Declare every symbol first, so references may point forward and across files.
 	for _, f := range files {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		f.Walk(func(d *dsl.Decl) { b.declare(f, d) })
 	}
 	for _, s := range m.Boundaries {
 		b.resolveBoundary(s)
 	}
 	for _, list := range [][]*Symbol{m.Elements, m.Flows} {
-		for _, s := range list {
+		for i, s := range list {
+			if i%512 == 0 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			b.resolveElement(s)
 		}
 	}
@@ -253,13 +263,16 @@ func buildModel(files []*dsl.File, out *[]Finding) *Model {
 	for _, r := range m.Responses {
 		b.recordThreatRef(r.File, r.Decl, r.Decl.Target, "header")
 	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	computeTrust(m)
 	cacheFlowFacts(m)
 	cacheDataFacts(m)
 	computeClasses(m)
 	cacheElementFacts(m)
 	indexModel(m)
-	return m
+	return m, nil
 }
 
 func (b *builder) declare(f *dsl.File, d *dsl.Decl) {
