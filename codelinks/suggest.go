@@ -109,35 +109,35 @@ func abs(x int) int {
 // links in a large tree would otherwise cost links × files edit distances.
 type pathIndex struct {
 	byBase map[string][]string // files by base name, sorted
-	byTop  map[string][]string // files by first path segment ("" at the root), sorted
-	tops   []string            // the keys of byTop, sorted
+	byDir  map[string][]string // files by folder ("" at the root), sorted
+	dirs   []string            // the keys of byDir, sorted
 }
 
 func newPathIndex(sortedFiles []string) *pathIndex {
-	px := &pathIndex{byBase: map[string][]string{}, byTop: map[string][]string{}}
+	px := &pathIndex{byBase: map[string][]string{}, byDir: map[string][]string{}}
 	for _, f := range sortedFiles {
 		px.byBase[path.Base(f)] = append(px.byBase[path.Base(f)], f)
-		top := topSegment(f)
-		if _, ok := px.byTop[top]; !ok {
-			px.tops = append(px.tops, top)
+		dir := dirOf(f)
+		if _, ok := px.byDir[dir]; !ok {
+			px.dirs = append(px.dirs, dir)
 		}
-		px.byTop[top] = append(px.byTop[top], f)
+		px.byDir[dir] = append(px.byDir[dir], f)
 	}
-	sort.Strings(px.tops)
+	sort.Strings(px.dirs)
 	return px
 }
 
-// topSegment returns the first folder of a path, or "" for a file at the root.
-func topSegment(p string) string {
-	if i := strings.IndexByte(p, '/'); i >= 0 {
+// dirOf returns the folder of a path, or "" for a file at the root.
+func dirOf(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
 		return p[:i]
 	}
 	return ""
 }
 
 // closestPath suggests an existing file for a missing one: a file of the same name
-// elsewhere (the file moved), else the nearest path by edit distance among the files whose
-// first folder is near the missing path's (a typo in a folder name still finds its files).
+// elsewhere (the file moved), else the nearest path by edit distance among the files of the
+// folders near the missing path's folder (a typo in a folder name still finds its files).
 func (px *pathIndex) closestPath(missing string) string {
 	if sameName := px.byBase[path.Base(missing)]; len(sameName) > 0 {
 		// Prefer the one sharing the longest folder prefix with the missing path.
@@ -150,21 +150,16 @@ func (px *pathIndex) closestPath(missing string) string {
 		return best
 	}
 	maxDist := len(missing)/4 + 2
-	top := strings.ToLower(topSegment(missing))
+	dir := strings.ToLower(dirOf(missing))
+	dirCounts := letterCounts(dir)
 	var candidates []string
-	for _, t := range px.tops {
-		var d int
-		switch {
-		case t == "" || top == "":
-			d = len(t) + len(top) + 1 // a folder more or less
-			if t == top {
-				d = 0
-			}
-		default:
-			d = editDistance(top, strings.ToLower(t), maxDist+1)
+	for _, d := range px.dirs {
+		ld := strings.ToLower(d)
+		if abs(len(ld)-len(dir)) > maxDist || countsDistance(dirCounts, ld) > maxDist {
+			continue
 		}
-		if d <= maxDist {
-			candidates = append(candidates, px.byTop[t]...)
+		if ld == dir || editDistance(dir, ld, maxDist+1) <= maxDist {
+			candidates = append(candidates, px.byDir[d]...)
 		}
 	}
 	sort.Strings(candidates)

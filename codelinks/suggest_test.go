@@ -70,6 +70,7 @@ func TestClosestPathLooksNearTheMissingPath(t *testing.T) {
 		{"internl/auth/login.go", "internal/auth/login.go"},   // typo in the first folder
 		{"pkg/auth/login.go", "internal/auth/login.go"},       // moved: same name
 		{"services/payment/db.go", "services/payments/db.go"}, // same name, nearest folders
+		{"internal/auht/logn.go", "internal/auth/login.go"},   // typos in a folder and the name
 		{"READM.md", "README.md"},                             // at the root
 		{"docs/guide/intro.md", ""},                           // nothing near
 		{"vendor/lib/x.go", ""},                               // unrelated first folder

@@ -304,6 +304,18 @@ func (w *workspace) quick() bool {
 
 // load reads every .threat file under root from disk.
 func (w *workspace) load(root string) {
+	// The source files under the root, for code links and annotations, are scanned while
+	// the model is read and parsed. Scanned once here; watched-file changes update single
+	// files, keystrokes never rescan.
+	type scanned struct {
+		ix  *codelinks.Index
+		err error
+	}
+	scan := make(chan scanned, 1)
+	go func() {
+		ix, err := (&codelinks.Repo{Root: root}).Scan(context.Background())
+		scan <- scanned{ix, err}
+	}()
 	names, err := files.Find(root)
 	if err != nil {
 		w.s.logToClient(protocol.MessageTypeWarning, "threatls: "+err.Error())
@@ -321,9 +333,8 @@ func (w *workspace) load(root string) {
 	// Files that are not open need their tokens only if a request names them; the parse is
 	// redone then (see newQuery). Not keeping them saves most of the memory.
 	parseAll(docs)
-	// The source files under the root, for code links and annotations. Scanned once here;
-	// watched-file changes update single files, keystrokes never rescan.
-	ix, err := (&codelinks.Repo{Root: root}).Scan(context.Background())
+	sc := <-scan
+	ix, err := sc.ix, sc.err
 	if err != nil {
 		w.s.log.Warn("cannot scan the source files", "root", root, "err", err)
 	}

@@ -104,6 +104,12 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "threatls check: --format %q is not supported; use text, json or sarif\n", *format)
 		return exitUsage
 	}
+	// The source files are scanned while the model is read and parsed: a repository's
+	// scan takes as long as parsing a large model.
+	var scans []<-chan scanned
+	if *checkCode {
+		scans = startScans(paths)
+	}
 	models, err := loadModels(paths)
 	if err != nil {
 		fmt.Fprintf(stderr, "threatls check: %v\n", err)
@@ -111,10 +117,11 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	results := make([]checked, 0, len(models))
 	failed := false
-	for _, m := range models {
+	for i, m := range models {
 		mopts := opts
 		if *checkCode {
-			ix, err := scanCode(context.Background(), m.root)
+			s := <-scans[i]
+			ix, err := s.ix, s.err
 			if err != nil {
 				fmt.Fprintf(stderr, "threatls check: %v\n", err)
 				return exitFail
@@ -214,6 +221,30 @@ func sourcePath(m model, rel string) string {
 		root = filepath.Dir(root)
 	}
 	return filepath.Join(root, filepath.FromSlash(rel))
+}
+
+// scanned is the outcome of scanning one model root's source files.
+type scanned struct {
+	ix  *codelinks.Index
+	err error
+}
+
+// startScans starts scanning the source files under each model root (as loadModels names
+// them, in the same order) and returns where each outcome will arrive.
+func startScans(paths []string) []<-chan scanned {
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	out := make([]<-chan scanned, len(paths))
+	for i, root := range paths {
+		ch := make(chan scanned, 1)
+		out[i] = ch
+		go func() {
+			ix, err := scanCode(context.Background(), root)
+			ch <- scanned{ix, err}
+		}()
+	}
+	return out
 }
 
 // scanCode scans the repository under a model root for code links and annotations.
