@@ -54,8 +54,8 @@ type workspace struct {
 	// focus is the URI of the document the user changed last: after a change, its
 	// diagnostics are computed and sent first, before the whole model is analysed.
 	focus string
-	// cancelFull cancels the running analysis of the whole model; a change makes it stale.
-	cancelFull context.CancelFunc
+	// cancelRun cancels the running analysis (focused or whole); a change makes it stale.
+	cancelRun context.CancelFunc
 }
 
 // modelResult is the analysis of one model: the documents of one root (or one loose
@@ -86,8 +86,8 @@ func newWorkspace(s *Server) *workspace {
 func (w *workspace) stop() {
 	w.mu.Lock()
 	w.stopped = true
-	if w.cancelFull != nil {
-		w.cancelFull() // nobody waits for it any more
+	if w.cancelRun != nil {
+		w.cancelRun() // nobody waits for it any more
 	}
 	running := w.running
 	w.mu.Unlock()
@@ -105,8 +105,8 @@ func (w *workspace) changeLocked() {
 	w.gen++
 	if w.running {
 		w.dirty = true
-		if w.cancelFull != nil {
-			w.cancelFull()
+		if w.cancelRun != nil {
+			w.cancelRun()
 		}
 		return
 	}
@@ -194,23 +194,21 @@ func (w *workspace) run() {
 		}
 		// First the document the user is editing, from a focused analysis: its diagnostics
 		// are final, and the other files' can follow.
-		if w.quick() && w.changePending() {
+		ctx, done, ok := w.cancellable()
+		if !ok {
 			continue
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		w.mu.Lock()
-		if w.dirty {
-			w.mu.Unlock()
-			cancel()
+		quick := w.quick(ctx)
+		done()
+		if quick && w.changePending() {
 			continue
 		}
-		w.cancelFull = cancel
-		w.mu.Unlock()
+		ctx, done, ok = w.cancellable()
+		if !ok {
+			continue
+		}
 		st, err := w.analyzeUnlessChanged(ctx, gen)
-		w.mu.Lock()
-		w.cancelFull = nil
-		w.mu.Unlock()
-		cancel()
+		done()
 		if err != nil {
 			continue // a change came in: analyse the newer documents
 		}
@@ -228,6 +226,25 @@ func (w *workspace) run() {
 		}
 		w.mu.Unlock()
 	}
+}
+
+// cancellable returns a context that the next change cancels, and the function to call when
+// the work it is for is over; ok is false when a change is pending already.
+func (w *workspace) cancellable() (ctx context.Context, done func(), ok bool) {
+	ctx, cancel := context.WithCancel(context.Background())
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.dirty || w.stopped {
+		cancel()
+		return nil, nil, false
+	}
+	w.cancelRun = cancel
+	return ctx, func() {
+		w.mu.Lock()
+		w.cancelRun = nil
+		w.mu.Unlock()
+		cancel()
+	}, true
 }
 
 // analyzeUnlessChanged runs analyze, but returns as soon as ctx is cancelled (by a change)
@@ -260,10 +277,10 @@ func (w *workspace) changePending() bool {
 }
 
 // quick analyses the model of the document changed last, focused on that document, and
-// publishes its diagnostics. It reports whether it did: not when the document's
+// publishes its diagnostics. It reports whether it tried: not when the document's
 // diagnostics are current already, nor for a model of one file (the whole analysis is as
-// quick).
-func (w *workspace) quick() bool {
+// quick). A change cancels it (ctx); the newer text is what matters then.
+func (w *workspace) quick(ctx context.Context) bool {
 	w.mu.Lock()
 	d := w.open[w.focus]
 	prev := w.published[w.focus]
@@ -291,7 +308,10 @@ func (w *workspace) quick() bool {
 	}
 	opts.Code = code[g.root]
 	opts.Focus = d.uri
-	res := analysis.Analyze(fs, opts)
+	res, err := analysis.AnalyzeContext(ctx, fs, opts)
+	if err != nil {
+		return true
+	}
 	w.s.mu.Lock()
 	enc, caps := w.s.encoding, w.s.clientCaps
 	w.s.mu.Unlock()
