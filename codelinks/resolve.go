@@ -122,12 +122,27 @@ var (
 // without opening anything: absolute paths, `..` leaving the root and symbolic links
 // leading out of it are refused. Then the target must exist, the line must be in the file,
 // the symbol must be declared in it. http(s) URLs are accepted unchecked (Form URL).
-func (ix *Index) Resolve(ref string) Link { return ix.resolve(ref, true) }
+// Resolve looks at the disk each time; what it finds is also what Found answers next.
+func (ix *Index) Resolve(ref string) Link {
+	ix.cacheMu.Lock()
+	gen := ix.foundGen
+	ix.cacheMu.Unlock()
+	l := ix.resolve(ref, true)
+	ix.cacheMu.Lock()
+	if ix.foundGen == gen {
+		if ix.found == nil {
+			ix.found = map[string]bool{}
+		}
+		ix.found[ref] = l.OK
+	}
+	ix.cacheMu.Unlock()
+	return l
+}
 
 // Found reports whether a reference resolves, as Resolve would say, without working out a
-// suggestion for a missing path (which compares it with every file). The answer is
-// remembered until Update reports a change to any file, so an analysis on every keystroke
-// does not look at the disk again.
+// suggestion for a missing path. The answer, or the last Resolve's, is remembered until
+// Update reports a change to any file, so an analysis on every keystroke does not look at
+// the disk again; a whole analysis, which resolves every link, refreshes it.
 func (ix *Index) Found(ref string) bool {
 	return remembered(&ix.cacheMu, &ix.found, &ix.foundGen, ref, func() bool { return ix.resolve(ref, false).OK })
 }

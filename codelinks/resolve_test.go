@@ -310,4 +310,15 @@ func TestFoundFollowsUpdates(t *testing.T) {
 	if ix.Found("api/handler.go") {
 		t.Fatal("a removed file is still found after Update")
 	}
+	// Without Update, Found keeps its answer until Resolve, which reads the disk, learns
+	// better.
+	if err := os.Remove(filepath.Join(root, "api", "gone.go")); err != nil {
+		t.Fatal(err)
+	}
+	if !ix.Found("api/gone.go") {
+		t.Fatal("Found looked at the disk without being told of a change")
+	}
+	if ix.Resolve("api/gone.go").OK || ix.Found("api/gone.go") {
+		t.Fatal("Found does not follow what Resolve found")
+	}
 }
