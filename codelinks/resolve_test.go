@@ -312,6 +312,9 @@ func TestFoundFollowsUpdates(t *testing.T) {
 	}
 	// Without Update, Found keeps its answer until Resolve, which reads the disk, learns
 	// better.
+	if !ix.Found("api/gone.go") {
+		t.Fatal("an existing file is not found")
+	}
 	if err := os.Remove(filepath.Join(root, "api", "gone.go")); err != nil {
 		t.Fatal(err)
 	}
