@@ -182,6 +182,9 @@ func AnalyzeContext(ctx context.Context, files []*dsl.File, opts Options) (*Resu
 		}
 		step()
 	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err() // a step may have stopped early
+	}
 	if opts.Focus != "" {
 		a.res.Findings = inFile(a.res.Findings, opts.Focus)
 	}
@@ -628,7 +631,10 @@ func (a *analyzer) respond() {
 		responses[r.ThreatID] = append(responses[r.ThreatID], r)
 		answers = append(answers, answer{r.File, r.Decl, r.Decl.Target})
 	}
-	for _, t := range a.res.Threats {
+	for i, t := range a.res.Threats {
+		if i%1024 == 0 && a.ctx.Err() != nil {
+			return // AnalyzeContext reports the cancellation
+		}
 		t.Mitigations = mitigations[t.ID]
 		t.Responses = responses[t.ID]
 		if len(t.Mitigations)+len(t.Responses) > 0 {
@@ -866,6 +872,9 @@ func kindPlural(ks []dsl.Kind) string {
 // reportThreats turns open and planned threats into findings.
 func (a *analyzer) reportThreats() {
 	for i, t := range a.res.Threats {
+		if i%1024 == 0 && a.ctx.Err() != nil {
+			return // AnalyzeContext reports the cancellation
+		}
 		if t.State != StateOpen && t.State != StatePlanned || t.State == StateOpen && t.Rating.Severity < a.opts.Threshold {
 			continue
 		}

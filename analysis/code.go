@@ -40,7 +40,10 @@ func (a *analyzer) checkCode() {
 			a.checkLinks(s, "code", true)
 		}
 	}
-	for _, s := range a.m.Mitigations {
+	for i, s := range a.m.Mitigations {
+		if i%256 == 0 && a.ctx.Err() != nil {
+			return // AnalyzeContext reports the cancellation
+		}
 		// Outside the focus only whether the evidence exists matters (the states of the
 		// focused file's threats); the messages are worked out if a state needs them.
 		detail := a.inFocus(s.File)

@@ -130,7 +130,7 @@ func (ix *Index) Resolve(ref string) Link {
 	l := ix.resolve(ref, true)
 	ix.cacheMu.Lock()
 	if ix.foundGen == gen {
-		if ix.found == nil {
+		if ix.found == nil || len(ix.found) >= maxRemembered {
 			ix.found = map[string]bool{}
 		}
 		ix.found[ref] = l.OK
@@ -161,14 +161,17 @@ func remembered[V any](mu *sync.Mutex, table *map[string]V, gen *int, key string
 	v = compute()
 	mu.Lock()
 	if *gen == start {
-		if *table == nil {
-			*table = map[string]V{}
+		if *table == nil || len(*table) >= maxRemembered {
+			*table = map[string]V{} // every prefix of a link being typed ends up here
 		}
 		(*table)[key] = v
 	}
 	mu.Unlock()
 	return v
 }
+
+// maxRemembered bounds each memo of links and suggestions; past it the memo starts again.
+const maxRemembered = 1 << 16
 
 // forgetFound drops the remembered answers of Found.
 func (ix *Index) forgetFound() {

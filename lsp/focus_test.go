@@ -73,3 +73,47 @@ threat fraud "Card fraud" {
 		t.Errorf("published versions %v, want the opened one and two edits", perVersion)
 	}
 }
+
+// TestRequestsAreAnsweredWhileTyping: typing without a pause cancels stale analyses, but
+// not while a request waits for one, so a hover is answered before the typing stops.
+func TestRequestsAreAnsweredWhileTyping(t *testing.T) {
+	if testing.Short() {
+		t.Skip("types for seconds")
+	}
+	e, uri, _ := benchEditor(t, 200)
+	hov := e.pos(uri, "\n  in ", false)
+	hov.Character++
+	stop := make(chan struct{})
+	typed := make(chan struct{})
+	go func() {
+		defer close(typed)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			if i%2 == 0 {
+				e.replace(uri, "\n  tech ", "\n  techx ")
+			} else {
+				e.replace(uri, "\n  techx ", "\n  tech ")
+			}
+		}
+	}()
+	time.Sleep(100 * time.Millisecond) // typing is under way
+	answered := make(chan error, 1)
+	go func() {
+		var h protocol.Hover
+		answered <- e.tryCall("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": hov}, &h)
+	}()
+	select {
+	case err := <-answered:
+		if err != nil {
+			t.Errorf("hover: %v", err)
+		}
+	case <-time.After(6 * time.Second):
+		t.Error("hover not answered after 6 s of typing")
+	}
+	close(stop)
+	<-typed
+}

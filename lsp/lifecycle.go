@@ -329,7 +329,10 @@ func (s *Server) didChangeWatchedFiles(ctx context.Context, raw json.RawMessage)
 			continue
 		}
 		if ix := s.ws.code[root]; ix != nil {
-			if rel, ok := ix.Rel(path); ok && ix.Update(rel) {
+			if rel, ok := ix.Rel(path); ok {
+				// Even when its annotations stay, a file's lines and symbols may have
+				// changed, and links name them: cached results are redone.
+				ix.Update(rel)
 				s.ws.codeGen++
 			}
 		}

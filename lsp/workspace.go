@@ -54,8 +54,11 @@ type workspace struct {
 	// focus is the URI of the document the user changed last: after a change, its
 	// diagnostics are computed and sent first, before the whole model is analysed.
 	focus string
-	// cancelRun cancels the running analysis (focused or whole); a change makes it stale.
+	// cancelRun cancels the running analysis (focused or whole); a change makes it stale,
+	// unless requests wait for an analysis (waiting): then it runs to its end, so that
+	// typing without a pause cannot keep them waiting.
 	cancelRun context.CancelFunc
+	waiting   int
 }
 
 // modelResult is the analysis of one model: the documents of one root (or one loose
@@ -105,7 +108,7 @@ func (w *workspace) changeLocked() {
 	w.gen++
 	if w.running {
 		w.dirty = true
-		if w.cancelRun != nil {
+		if w.cancelRun != nil && w.waiting == 0 {
 			w.cancelRun()
 		}
 		return
@@ -157,13 +160,20 @@ func (w *workspace) await(ctx context.Context, gen uint64) (*analysisState, erro
 	for {
 		w.mu.Lock()
 		st, ch := w.latest, w.updated
-		w.mu.Unlock()
 		if st.gen >= gen {
+			w.mu.Unlock()
 			return st, nil
 		}
+		w.waiting++
+		w.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
+		}
+		w.mu.Lock()
+		w.waiting--
+		w.mu.Unlock()
+		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 	}
@@ -200,7 +210,7 @@ func (w *workspace) run() {
 		}
 		quick := w.quick(ctx)
 		done()
-		if quick && w.changePending() {
+		if quick && w.changePending() && !w.requestsWaiting() {
 			continue
 		}
 		ctx, done, ok = w.cancellable()
@@ -229,12 +239,13 @@ func (w *workspace) run() {
 }
 
 // cancellable returns a context that the next change cancels, and the function to call when
-// the work it is for is over; ok is false when a change is pending already.
+// the work it is for is over; ok is false when a change is pending already (and no request
+// waits: then the work goes on with the newest documents).
 func (w *workspace) cancellable() (ctx context.Context, done func(), ok bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.dirty || w.stopped {
+	if w.dirty && w.waiting == 0 || w.stopped {
 		cancel()
 		return nil, nil, false
 	}
@@ -267,6 +278,13 @@ func (w *workspace) analyzeUnlessChanged(ctx context.Context, gen uint64) (*anal
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// requestsWaiting reports whether requests wait for an analysis.
+func (w *workspace) requestsWaiting() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.waiting > 0
 }
 
 // changePending reports whether a change arrived since the current pass began.
@@ -466,6 +484,10 @@ func (w *workspace) analyze(ctx context.Context, gen uint64) (*analysisState, er
 		return prev != nil && sameDocs(prev.docs, g.docs) && prev.res != nil && prev.opts == optsOf(g) && prev.codeGen == codeGen
 	}
 	w.mu.Lock()
+	if ctx.Err() != nil {
+		w.mu.Unlock()
+		return nil, ctx.Err() // abandoned before it began: leave the state to the newer run
+	}
 	cache := w.cache
 	w.releaseStaleLocked(groups, reusable)
 	w.mu.Unlock()
