@@ -77,9 +77,6 @@ threat fraud "Card fraud" {
 // TestRequestsAreAnsweredWhileTyping: typing without a pause cancels stale analyses, but
 // not while a request waits for one, so a hover is answered before the typing stops.
 func TestRequestsAreAnsweredWhileTyping(t *testing.T) {
-	if testing.Short() {
-		t.Skip("types for seconds")
-	}
 	e, uri, _ := benchEditor(t, 200)
 	hov := e.pos(uri, "\n  in ", false)
 	hov.Character++
