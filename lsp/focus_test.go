@@ -62,7 +62,9 @@ threat fraud "Card fraud" {
 	defer e.mu.Unlock()
 	perVersion := map[uint32]int{}
 	for _, p := range e.published[answers] {
-		perVersion[p.Version]++
+		if p.Version != 0 { // 0: published from disk, before the editor opened it
+			perVersion[p.Version]++
+		}
 	}
 	for v, n := range perVersion {
 		if n != 1 {
