@@ -55,8 +55,8 @@ threat fraud "Card fraud" {
 	e.awaitDiags(system, "fraud mitigated again", not(hasDiag("open-threat", "`fraud`")))
 	e.awaitDiags(answers, "known threat", not(hasDiag("unknown-ref", "")))
 
-	// Let any later publication arrive, then check the edited file's log: one publication
-	// per version, never a different one later.
+	// Let any later publication arrive, then check the edited file's log: at most one
+	// publication per version, never a different one later.
 	time.Sleep(200 * time.Millisecond)
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -71,8 +71,9 @@ threat fraud "Card fraud" {
 			t.Errorf("version %d of answers.threat was published %d times, want once", v, n)
 		}
 	}
-	if len(perVersion) != 3 {
-		t.Errorf("published versions %v, want the opened one and two edits", perVersion)
+	// The opened version may be skipped: the first edit came before its analysis ended.
+	if perVersion[2] != 1 || perVersion[3] != 1 {
+		t.Errorf("published versions %v, want both edits", perVersion)
 	}
 }
 
