@@ -103,8 +103,17 @@ func BenchmarkFormat(b *testing.B) {
 	}
 }
 
-// BenchmarkParseAll parses the model's files concurrently, as `threatls check` does.
-func BenchmarkParseAll(b *testing.B) {
+// BenchmarkParseAll parses the model's files concurrently, keeping their tokens, as the
+// language server does for open files.
+func BenchmarkParseAll(b *testing.B) { benchParseAll(b, (*Parser).ParseAll) }
+
+// BenchmarkParseAllDiscardingTokens parses the model's files concurrently, as `threatls
+// check` and the language server's loading do.
+func BenchmarkParseAllDiscardingTokens(b *testing.B) {
+	benchParseAll(b, (*Parser).ParseAllDiscardingTokens)
+}
+
+func benchParseAll(b *testing.B, parseAll func(*Parser, []Source) []*File) {
 	files := gen.Model(1000, 1)
 	srcs := make([]Source, 0, len(files))
 	for name, text := range files {
@@ -120,7 +129,7 @@ func BenchmarkParseAll(b *testing.B) {
 	b.ReportAllocs()
 	start := cpuTime()
 	for b.Loop() {
-		p.ParseAll(srcs)
+		parseAll(p, srcs)
 	}
 	// CPU time, which other processes on a busy machine do not inflate as they do ns/op.
 	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")

@@ -42,11 +42,14 @@ type Scratch struct {
 // neither format them nor answer questions about positions in them: a model's tokens take
 // several times the memory of its text, and fresh memory is slow to get.
 func (p *Parser) ParseDiscardingTokens(name, text string, s *Scratch) *File {
-	if cap(s.toks) == 0 {
-		s.toks = Lex(text)
-	} else {
-		_, s.toks = lex(text, s.toks[:0], false)
+	// A text of n bytes has at most n+1 tokens. When the buffer may be too small, count the
+	// tokens first: growing it by appending copies it again and again, into fresh memory.
+	if cap(s.toks) <= len(text) {
+		if n, _ := lex(text, nil, true); n > cap(s.toks) {
+			s.toks = make([]lexer.Token, 0, n+n/8) // room for the next, similar file
+		}
 	}
+	_, s.toks = lex(text, s.toks[:0], false)
 	f := p.parse(name, text, s.toks)
 	f.Tokens = nil
 	return f
