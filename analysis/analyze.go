@@ -167,7 +167,7 @@ func AnalyzeContext(ctx context.Context, files []*dsl.File, opts Options) (*Resu
 			a.res.Findings = append(a.res.Findings, Finding{Code: d.Code, Level: d.Severity, File: f.Name, Span: d.Span, Message: d.Message})
 		}
 	}
-	m, err := buildModel(ctx, files, &a.res.Findings)
+	m, err := buildModel(ctx, files, &a.res.Findings, opts.Focus)
 	if err != nil {
 		return nil, err
 	}
@@ -175,6 +175,7 @@ func AnalyzeContext(ctx context.Context, files []*dsl.File, opts Options) (*Resu
 	a.res.Model = a.m
 	if opts.Focus != "" {
 		a.focusOn(opts.Focus)
+		cacheFacts(a.subjects)
 	}
 	for _, step := range []func(){a.lint, a.declaredThreats, a.runRules, a.checkCode, a.respond, a.reportThreats, a.coverage} {
 		if ctx.Err() != nil {
@@ -658,7 +659,7 @@ func (a *analyzer) state(t *Threat) {
 	var planned, done []string
 	for _, m := range t.Mitigations {
 		status := word(m.Decl, "status")
-		if a.code.missing[m.ID] && len(a.code.annotated[t.ID]) == 0 {
+		if len(a.code.annotated[t.ID]) == 0 && a.evidenceMissing(m) {
 			why := a.missingWhy(m)
 			// Deleted code must not leave a phantom control behind.
 			planned = append(planned, "`"+m.ID+"` ("+status+", but its evidence is missing)")

@@ -21,8 +21,8 @@ type SourcePos struct {
 // mitigation, whether its evidence still exists.
 type codeLinks struct {
 	ix *codelinks.Index
-	// missing[mitigation id] is set when an implemented mitigation lost its evidence, and
-	// why[mitigation id] says how, once worked out (missingWhy).
+	// missing[mitigation id] says whether an implemented mitigation lost its evidence, once
+	// worked out (evidenceMissing), and why[mitigation id] says how (missingWhy).
 	missing map[string]bool
 	why     map[string]string
 	// annotated[threat id] lists the annotations that mitigate it.
@@ -44,29 +44,19 @@ func (a *analyzer) checkCode() {
 		if i%256 == 0 && a.ctx.Err() != nil {
 			return // AnalyzeContext reports the cancellation
 		}
-		// Outside the focus only whether the evidence exists matters (the states of the
-		// focused file's threats); the messages are worked out if a state needs them.
-		detail := a.inFocus(s.File)
-		declared, resolved, problems := a.checkLinks(s, "evidence", detail)
-		status := word(s.Decl, "status")
-		if declared > 0 && resolved == 0 && (status == "implemented" || status == "verified") {
-			a.code.missing[s.ID] = true
-			if detail {
-				a.code.why[s.ID] = strings.Join(problems, "; ")
-			}
+		// Outside the focus only whether the evidence exists matters, for the states of
+		// the focused file's threats: evidenceMissing works it out when a state asks.
+		if !a.inFocus(s.File) {
+			continue
+		}
+		declared, resolved, problems := a.checkLinks(s, "evidence", true)
+		missing := lostEvidence(s, declared, resolved)
+		a.code.missing[s.ID] = missing
+		if missing {
+			a.code.why[s.ID] = strings.Join(problems, "; ")
 		}
 	}
 	// Annotations in the code: unknown ids and malformed ones are reported where they are.
-	var threatIDs, elementIDs []string
-	for _, t := range a.res.Threats {
-		threatIDs = append(threatIDs, t.ID)
-	}
-	for id, s := range a.m.Symbols {
-		if s.Kind.IsElement() {
-			elementIDs = append(elementIDs, id)
-		}
-	}
-	sort.Strings(elementIDs)
 	canonical := map[string]string{}
 	for _, an := range ix.Annotations() {
 		id := an.ID
@@ -81,6 +71,16 @@ func (a *analyzer) checkCode() {
 	if a.focus != "" {
 		return // annotation problems are findings in source files, outside any focus
 	}
+	var threatIDs, elementIDs []string
+	for _, t := range a.res.Threats {
+		threatIDs = append(threatIDs, t.ID)
+	}
+	for id, s := range a.m.Symbols {
+		if s.Kind.IsElement() {
+			elementIDs = append(elementIDs, id)
+		}
+	}
+	sort.Strings(elementIDs)
 	var anns []codelinks.Annotation
 	for _, an := range ix.Annotations() {
 		an.ID = canonical[an.ID]
@@ -128,6 +128,31 @@ func (a *analyzer) checkLinks(s *Symbol, attr string, detail bool) (declared, re
 		}
 	}
 	return declared, resolved, problems
+}
+
+// lostEvidence reports whether a mitigation that says it is in place (implemented or
+// verified) declares evidence of which none resolves.
+func lostEvidence(m *Symbol, declared, resolved int) bool {
+	if declared == 0 || resolved > 0 {
+		return false
+	}
+	status := word(m.Decl, "status")
+	return status == "implemented" || status == "verified"
+}
+
+// evidenceMissing reports whether mitigation m lost its evidence (lostEvidence), working it
+// out once: checkCode does for the mitigations it reports on, a threat's state for others.
+func (a *analyzer) evidenceMissing(m *Symbol) bool {
+	if missing, ok := a.code.missing[m.ID]; ok {
+		return missing
+	}
+	missing := false
+	if a.code.ix != nil {
+		declared, resolved, _ := a.checkLinks(m, "evidence", false)
+		missing = lostEvidence(m, declared, resolved)
+	}
+	a.code.missing[m.ID] = missing
+	return missing
 }
 
 // missingWhy says why a mitigation's evidence is missing: the problems of its links.

@@ -31,21 +31,13 @@ func computeTrust(m *Model) {
 	}
 }
 
-func computeClasses(m *Model) {
-	for _, list := range [][]*Symbol{m.Flows, m.Elements} {
-		for _, s := range list {
-			for _, d := range s.Data {
-				s.maxClass = max(s.maxClass, classOf(d))
-			}
-		}
-	}
-}
-
 // indexModel builds the lookups the rules and states use, so no rule scans the whole model
-// per subject.
-func indexModel(m *Model) {
+// per subject. With facing, it finds the internet-facing service of every boundary, which
+// needs the exposure of every service; else facingService finds it when a rule asks.
+func indexModel(m *Model, facing bool) {
 	m.byRuntime = map[string][]*Symbol{}
 	m.facingIn = map[*Symbol]*Symbol{}
+	m.facingKnown = facing
 	for _, s := range m.Elements {
 		if s.Kind != dsl.KindService {
 			continue
@@ -53,7 +45,7 @@ func indexModel(m *Model) {
 		if rt := word(s.Decl, "runtime"); rt != "" {
 			m.byRuntime[rt] = append(m.byRuntime[rt], s)
 		}
-		if m.facingIn[s.Boundary] == nil && internetFacing(s) {
+		if facing && m.facingIn[s.Boundary] == nil && internetFacing(s) {
 			m.facingIn[s.Boundary] = s
 		}
 	}
@@ -65,32 +57,98 @@ func indexModel(m *Model) {
 	}
 }
 
+// facingService returns the first internet-facing service of boundary b, in declaration
+// order, or nil.
+func (m *Model) facingService(b *Symbol) *Symbol {
+	if s, ok := m.facingIn[b]; ok || m.facingKnown {
+		return s
+	}
+	var found *Symbol
+	for _, s := range m.Elements {
+		if s.Kind == dsl.KindService && s.Boundary == b && internetFacing(s) {
+			found = s
+			break
+		}
+	}
+	m.facingIn[b] = found
+	return found
+}
+
 // cacheDataFacts computes each data symbol's classification and impact once.
 func cacheDataFacts(m *Model) {
 	for _, d := range m.Data {
-		d.tags = words(d.Decl, "tags")
-		d.class = classOf(d)
-		d.impact, d.impactWhy = dataImpact(d)
-		d.cached = true // dataIntegrity reads the impact
-		d.integrity, d.integrityWhy = dataIntegrity(d)
+		cacheData(d)
 	}
+}
+
+func cacheData(d *Symbol) {
+	if d.cached {
+		return
+	}
+	d.tags = words(d.Decl, "tags")
+	d.class = classOf(d)
+	d.impact, d.impactWhy = dataImpact(d)
+	d.cached = true // dataIntegrity reads the impact
+	d.integrity, d.integrityWhy = dataIntegrity(d)
 }
 
 // cacheFlowFacts computes each flow's directions, with their exposure, once. It runs after
 // trust is known.
 func cacheFlowFacts(m *Model) {
 	for _, f := range m.Flows {
-		if f.From == nil || f.To == nil {
-			continue
+		cacheFlow(f)
+	}
+}
+
+func cacheFlow(f *Symbol) {
+	if f.From == nil || f.To == nil || f.dirs != nil {
+		return
+	}
+	f.dirs = makeDirections(f)
+	for i := range f.dirs {
+		d := &f.dirs[i]
+		d.level, d.why = d.exposure()
+		if d.level > levelLow {
+			d.whyLowered = d.why + loweredNote
 		}
-		f.dirs = makeDirections(f)
-		for i := range f.dirs {
-			d := &f.dirs[i]
-			d.level, d.why = d.exposure()
-			if d.level > levelLow {
-				d.whyLowered = d.why + loweredNote
+		d.known = true
+	}
+}
+
+// cacheFacts computes the facts of the subjects of a focused analysis and of their flows
+// and data, which buildModel left (lazyFacts): the rules ask for them many times.
+func cacheFacts(subjects map[*Symbol]bool) {
+	for s := range subjects {
+		cacheAttrs(s)
+		for _, list := range [][]*Symbol{s.Inbound, s.Outbound, {s.From, s.To}} {
+			for _, f := range list {
+				if f != nil {
+					cacheAttrs(f)
+					cacheAttrs(f.From)
+					cacheAttrs(f.To)
+				}
 			}
-			d.known = true
+		}
+	}
+	for s := range subjects {
+		if s.Kind == dsl.KindFlow {
+			cacheFlow(s)
+		}
+		for _, d := range s.Data {
+			cacheData(d)
+		}
+		for _, list := range [][]*Symbol{s.Inbound, s.Outbound} {
+			for _, f := range list {
+				cacheFlow(f)
+				for _, d := range f.Data {
+					cacheData(d)
+				}
+			}
+		}
+	}
+	for s := range subjects {
+		if s.Kind != dsl.KindFlow {
+			cacheElement(s)
 		}
 	}
 }
@@ -99,13 +157,28 @@ func cacheFlowFacts(m *Model) {
 // after flows and trust are resolved.
 func cacheElementFacts(m *Model) {
 	for _, s := range m.Elements {
-		s.allData = dataOf(s)
-		s.untrusted = untrustedInputs(s)
-		s.facing = internetFacing(s)
-		s.exposure, s.exposureWhy = elementExposure(s)
-		s.zoneNote = zoneNote(s)
-		s.cached = true
+		cacheElement(s)
 	}
+}
+
+// cacheAttrs reads the attributes of an element or flow, which a focused analysis's
+// buildModel reads only in the focused file.
+func cacheAttrs(s *Symbol) {
+	if s != nil && !s.attrs.cached {
+		s.attrs = readAttrs(s.Decl)
+	}
+}
+
+func cacheElement(s *Symbol) {
+	if s.cached {
+		return
+	}
+	s.allData = dataOf(s)
+	s.untrusted = untrustedInputs(s)
+	s.facing = internetFacing(s)
+	s.exposure, s.exposureWhy = elementExposure(s)
+	s.zoneNote = zoneNote(s)
+	s.cached = true
 }
 
 // classOf returns the classification rank of a data symbol (internal when not given).

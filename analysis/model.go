@@ -31,12 +31,11 @@ type Symbol struct {
 	// Data is what a flow carries, a service handles or a store stores.
 	Data []*Symbol
 
-	model    *Model
-	span     dsl.Span    // Decl.IDSpan()
-	dirs     []direction // a flow's directions, computed on first use
-	trust    int         // boundaries: effective trust rank
-	zone     string      // boundaries: zoneName of the elements inside
-	maxClass int         // highest classification rank of the data involved, -1 when none
+	model *Model
+	span  dsl.Span    // Decl.IDSpan()
+	dirs  []direction // a flow's directions, computed on first use
+	trust int         // boundaries: effective trust rank
+	zone  string      // boundaries: zoneName of the elements inside
 
 	// Facts computed once by cacheFacts, so the rules do not recompute them per rule.
 	cached       bool
@@ -107,8 +106,10 @@ type Model struct {
 	flowsByEnds map[endsKey][]*Symbol
 	// byRuntime lists the services declaring each `runtime`, in declaration order.
 	byRuntime map[string][]*Symbol
-	// facingIn is the first internet-facing service of each boundary.
-	facingIn map[*Symbol]*Symbol
+	// facingIn is the first internet-facing service of each boundary (nil: none), for every
+	// boundary once facingKnown is set, else for those facingService was asked about.
+	facingIn    map[*Symbol]*Symbol
+	facingKnown bool
 	// refsByDecl indexes Refs by the declaration holding them.
 	refsByDecl map[*dsl.Decl][]int
 	// lookups indexes the model for editor queries, built on first use.
@@ -145,7 +146,13 @@ type builder struct {
 	// candidates caches, per wanted kinds, the sorted ids an unknown reference is
 	// compared with (a model being typed has a few, and each scanned every symbol).
 	candidates map[string][]string
+	// focus is the file of a focused analysis, or "": outside it, the builder keeps only
+	// the references declared threats make and leaves attributes to be read on use.
+	focus string
 }
+
+// outOfFocus reports whether file is outside the focus of a focused analysis.
+func (b *builder) outOfFocus(file *dsl.File) bool { return b.focus != "" && file.Name != b.focus }
 
 // candidatesOf returns the sorted ids of the symbols of the wanted kinds.
 func (b *builder) candidatesOf(want []dsl.Kind) []string {
@@ -222,7 +229,12 @@ func (b *builder) errorAt(file *dsl.File, span dsl.Span, code, format string, ar
 // buildModel declares and resolves the symbols of files. It gives up, returning ctx's error,
 // when ctx is done (checked between files and every few hundred symbols): a stale analysis
 // of a large model must stop soon, not hold its memory while newer ones run.
-func buildModel(ctx context.Context, files []*dsl.File, out *[]Finding) (*Model, error) {
+//
+// For a focused analysis (focus names a file), the facts the rules read are left for
+// cacheFacts to compute for the subjects (and worked out on use for others) instead of
+// being computed for every symbol, and only the references the focused analysis reads are
+// kept.
+func buildModel(ctx context.Context, files []*dsl.File, out *[]Finding, focus string) (*Model, error) {
 	// Size the tables from the text: about one symbol per declaration, and a reference per
 	// declaration (a flow's endpoints, a threat's target, a response's threat) plus one per
 	// other attribute or so.
@@ -233,9 +245,11 @@ func buildModel(ctx context.Context, files []*dsl.File, out *[]Finding) (*Model,
 			attrs += len(d.Attrs)
 		})
 	}
-	m := &Model{Files: files, Symbols: make(map[string]*Symbol, decls), flowsByEnds: map[endsKey][]*Symbol{},
-		Refs: make([]Reference, 0, decls+attrs/2)}
-	b := &builder{m: m, out: out}
+	m := &Model{Files: files, Symbols: make(map[string]*Symbol, decls), flowsByEnds: map[endsKey][]*Symbol{}}
+	if focus == "" {
+		m.Refs = make([]Reference, 0, decls+attrs/2)
+	}
+	b := &builder{m: m, out: out, focus: focus}
 	// Declare every symbol first, so references may point forward and across files.
 	for _, f := range files {
 		if ctx.Err() != nil {
@@ -267,11 +281,12 @@ func buildModel(ctx context.Context, files []*dsl.File, out *[]Finding) (*Model,
 		return nil, ctx.Err()
 	}
 	computeTrust(m)
-	cacheFlowFacts(m)
-	cacheDataFacts(m)
-	computeClasses(m)
-	cacheElementFacts(m)
-	indexModel(m)
+	if focus == "" {
+		cacheFlowFacts(m)
+		cacheDataFacts(m)
+		cacheElementFacts(m)
+	}
+	indexModel(m, focus == "")
 	return m, nil
 }
 
@@ -308,7 +323,7 @@ func (b *builder) declare(f *dsl.File, d *dsl.Decl) {
 		return
 	}
 	s := b.newSymbol()
-	*s = Symbol{ID: id, Kind: d.Kind, Decl: d, File: f, maxClass: -1, model: m, span: d.IDSpan()}
+	*s = Symbol{ID: id, Kind: d.Kind, Decl: d, File: f, model: m, span: d.IDSpan()}
 	m.Symbols[id] = s
 	switch d.Kind {
 	case dsl.KindBoundary:
@@ -436,6 +451,9 @@ func article(word string) string {
 }
 
 func (b *builder) addRef(file *dsl.File, d *dsl.Decl, span dsl.Span, attr, text string, target *Symbol) {
+	if d.Kind != dsl.KindThreat && b.outOfFocus(file) {
+		return // a focused analysis reads only the targets of declared threats (threatTargets)
+	}
 	b.m.Refs = append(b.m.Refs, Reference{File: file, Span: span, Attr: attr, Target: target, Text: text, Decl: d})
 }
 
@@ -504,7 +522,9 @@ var targetKinds = []dsl.Kind{dsl.KindActor, dsl.KindService, dsl.KindStore, dsl.
 
 func (b *builder) resolveElement(s *Symbol) {
 	d := s.Decl
-	s.attrs = readAttrs(d) // while the attributes are at hand
+	if !b.outOfFocus(s.File) {
+		s.attrs = readAttrs(d) // while the attributes are at hand
+	}
 	if d.Parent != nil && d.Parent.Kind == dsl.KindBoundary {
 		s.Boundary = b.m.Symbols[d.Parent.ID()]
 	}

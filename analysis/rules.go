@@ -902,7 +902,7 @@ func Catalog() []*Rule {
 				if maxClassRank(s.Data) < 3 || s.Boundary == nil {
 					return hit{}
 				}
-				if o := s.model.facingIn[s.Boundary]; o != nil {
+				if o := s.model.facingService(s.Boundary); o != nil {
 					i, iw := classImpact(s.Data)
 					return fires("restricted store `"+s.ID+"` shares boundary `"+s.Boundary.ID+"` with internet-facing `"+o.ID+"`", rate(levelLow, "the attacker must first take over the internet-facing service", i, iw), s)
 				}

@@ -488,8 +488,8 @@ func (w *workspace) analyze(ctx context.Context, gen uint64) (*analysisState, er
 		w.mu.Unlock()
 		return nil, ctx.Err() // abandoned before it began: leave the state to the newer run
 	}
-	cache := w.cache
 	w.releaseStaleLocked(groups, reusable)
+	cache := w.cache // after the release: holding the old map would keep the stale results
 	w.mu.Unlock()
 	st := &analysisState{gen: gen, byURI: map[string]*modelResult{}, docs: map[string]*document{}}
 	newCache := map[string]*modelResult{}
