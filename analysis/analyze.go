@@ -33,7 +33,12 @@ type Options struct {
 	// file are produced, exactly as a whole analysis would produce them, and rules run only
 	// on the subjects that file declares or answers. The Result's Threats are then partial.
 	// The language server uses it to answer a keystroke before analysing the whole model.
+	// Only the declarations the file's findings can depend on are resolved (see
+	// FocusIndex).
 	Focus string
+	// Index, with Focus, indexes the model's declarations; keep it between focused analyses
+	// of a model, so that only the files that changed are indexed again. Nil: one is built.
+	Index *FocusIndex
 }
 
 // Related is a secondary location of a finding.
@@ -167,7 +172,19 @@ func AnalyzeContext(ctx context.Context, files []*dsl.File, opts Options) (*Resu
 			a.res.Findings = append(a.res.Findings, Finding{Code: d.Code, Level: d.Severity, File: f.Name, Span: d.Span, Message: d.Message})
 		}
 	}
-	m, err := buildModel(ctx, files, &a.res.Findings, opts.Focus)
+	sc := scope{focus: opts.Focus}
+	if opts.Focus != "" {
+		ix := opts.Index
+		if ix == nil {
+			ix = NewFocusIndex()
+		}
+		ix.Update(files)
+		if decls := ix.closure(opts.Focus); decls != nil {
+			sc.decls, sc.index = decls, ix
+			a.index = ix
+		}
+	}
+	m, err := buildModel(ctx, files, &a.res.Findings, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -231,6 +248,9 @@ type analyzer struct {
 	// focused analysis (nil: every one).
 	focus    string
 	subjects map[*Symbol]bool
+	// index, when the model holds only the closure of the focus, has the whole model's
+	// ids, which suggestions are made from.
+	index *FocusIndex
 }
 
 // inFocus reports whether findings about a declaration of file are wanted.
@@ -744,8 +764,11 @@ func (a *analyzer) checkAnswer(ans answer) {
 		}
 		// A plain id names a declared threat (generated ones are written RULE@target).
 		var ids []string
+		if a.index != nil {
+			ids = a.index.symbolIDs([]dsl.Kind{dsl.KindThreat})
+		}
 		for _, t := range a.res.Threats {
-			if t.Rule == nil {
+			if t.Rule == nil && a.index == nil {
 				ids = append(ids, t.ID)
 			}
 		}
@@ -821,17 +844,30 @@ func (a *analyzer) unknownTarget(rule *Rule, r *dsl.Ref) string {
 	// and the elements of the rule's kinds.
 	var candidates []string
 	canonical := map[string]string{}
-	for _, list := range [][]*Symbol{a.m.Elements, a.m.Flows} {
-		for _, s := range list {
-			if !kindIn(s.Kind, rule.Subjects) {
-				continue
-			}
-			candidates = append(candidates, s.ID)
-			canonical[s.ID] = s.ID
-			if s.Kind == dsl.KindFlow && s.From != nil && s.To != nil && s.Decl.Name != nil {
-				ends := s.From.ID + s.Decl.Arrow + s.To.ID
-				candidates = append(candidates, ends)
-				canonical[ends] = s.ID
+	target := func(id string, d *dsl.Decl, endsResolve bool) {
+		candidates = append(candidates, id)
+		canonical[id] = id
+		if d.Kind == dsl.KindFlow && endsResolve && d.Name != nil {
+			ends := d.From.Name + d.Arrow + d.To.Name
+			candidates = append(candidates, ends)
+			canonical[ends] = id
+		}
+	}
+	if a.index != nil {
+		isElement := func(id *dsl.Ident) bool {
+			k, ok := a.index.symbolKind(id.Name)
+			return ok && kindIn(k, elementKinds)
+		}
+		for _, id := range a.index.symbolIDs(rule.Subjects) {
+			d := a.index.byID[id][0].d
+			target(id, d, d.From != nil && d.To != nil && isElement(d.From) && isElement(d.To))
+		}
+	} else {
+		for _, list := range [][]*Symbol{a.m.Elements, a.m.Flows} {
+			for _, s := range list {
+				if kindIn(s.Kind, rule.Subjects) {
+					target(s.ID, s.Decl, s.From != nil && s.To != nil)
+				}
 			}
 		}
 	}

@@ -34,6 +34,7 @@ func FuzzAnalyze(f *testing.F) {
 	}
 	// Whole example models, files joined by the separator.
 	dirs, _ := filepath.Glob("../examples/*")
+	dirs = append(dirs, "testdata/focus")
 	for _, d := range dirs {
 		paths, _ := filepath.Glob(filepath.Join(d, "*.threat"))
 		var parts []string

@@ -149,6 +149,19 @@ type builder struct {
 	// focus is the file of a focused analysis, or "": outside it, the builder keeps only
 	// the references declared threats make and leaves attributes to be read on use.
 	focus string
+	// index, when the model holds only the closure of the focus, has the whole model's ids
+	// for suggestions.
+	index *FocusIndex
+}
+
+// scope says which part of the files a model is built from.
+type scope struct {
+	// focus is the file of a focused analysis, or "".
+	focus string
+	// decls, when not nil, are the only declarations in the model (FocusIndex.closure),
+	// and index has the whole model's ids.
+	decls []declAt
+	index *FocusIndex
 }
 
 // outOfFocus reports whether file is outside the focus of a focused analysis.
@@ -159,6 +172,14 @@ func (b *builder) candidatesOf(want []dsl.Kind) []string {
 	key := fmt.Sprint(want)
 	if c, ok := b.candidates[key]; ok {
 		return c
+	}
+	if b.index != nil {
+		out := b.index.symbolIDs(want)
+		if b.candidates == nil {
+			b.candidates = map[string][]string{}
+		}
+		b.candidates[key] = out
+		return out
 	}
 	var out []string
 	for id, s := range b.m.Symbols {
@@ -230,20 +251,23 @@ func (b *builder) errorAt(file *dsl.File, span dsl.Span, code, format string, ar
 // when ctx is done (checked between files and every few hundred symbols): a stale analysis
 // of a large model must stop soon, not hold its memory while newer ones run.
 //
-// For a focused analysis (focus names a file), the facts the rules read are left for
+// For a focused analysis (sc.focus names a file), the facts the rules read are left for
 // cacheFacts to compute for the subjects (and worked out on use for others) instead of
 // being computed for every symbol, and only the references the focused analysis reads are
-// kept.
-func buildModel(ctx context.Context, files []*dsl.File, out *[]Finding, focus string) (*Model, error) {
+// kept; with sc.decls, only those declarations are in the model.
+func buildModel(ctx context.Context, files []*dsl.File, out *[]Finding, sc scope) (*Model, error) {
+	focus := sc.focus
 	// Size the tables from the text: about one symbol per declaration, and a reference per
 	// declaration (a flow's endpoints, a threat's target, a response's threat) plus one per
 	// other attribute or so.
-	decls, attrs := 0, 0
-	for _, f := range files {
-		f.Walk(func(d *dsl.Decl) {
-			decls++
-			attrs += len(d.Attrs)
-		})
+	decls, attrs := len(sc.decls), 0
+	if sc.decls == nil {
+		for _, f := range files {
+			f.Walk(func(d *dsl.Decl) {
+				decls++
+				attrs += len(d.Attrs)
+			})
+		}
 	}
 	m := &Model{Files: files, Symbols: make(map[string]*Symbol, decls), flowsByEnds: map[endsKey][]*Symbol{}}
 	if focus == "" {
@@ -251,7 +275,16 @@ func buildModel(ctx context.Context, files []*dsl.File, out *[]Finding, focus st
 	}
 	b := &builder{m: m, out: out, focus: focus}
 	// Declare every symbol first, so references may point forward and across files.
+	if sc.decls != nil {
+		b.index = sc.index
+		for _, at := range sc.decls {
+			b.declare(sc.index.files[at.file], at.d)
+		}
+	}
 	for _, f := range files {
+		if sc.decls != nil {
+			break
+		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

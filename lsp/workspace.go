@@ -59,6 +59,9 @@ type workspace struct {
 	// typing without a pause cannot keep them waiting.
 	cancelRun context.CancelFunc
 	waiting   int
+	// focusIndex indexes each model's declarations for the focused analyses of quick,
+	// which alone uses it (on the analysis loop), by model key.
+	focusIndex map[string]*analysis.FocusIndex
 }
 
 // modelResult is the analysis of one model: the documents of one root (or one loose
@@ -326,6 +329,13 @@ func (w *workspace) quick(ctx context.Context) bool {
 	}
 	opts.Code = code[g.root]
 	opts.Focus = d.uri
+	if w.focusIndex == nil {
+		w.focusIndex = map[string]*analysis.FocusIndex{}
+	}
+	if w.focusIndex[g.key] == nil {
+		w.focusIndex[g.key] = analysis.NewFocusIndex()
+	}
+	opts.Index = w.focusIndex[g.key]
 	res, err := analysis.AnalyzeContext(ctx, fs, opts)
 	if err != nil {
 		return true

@@ -1,0 +1,452 @@
+package analysis
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/threatls/threatls/dsl"
+)
+
+// A focused analysis (Options.Focus) needs the findings of one file only. Resolving the
+// whole model for them costs as much as analysing it; instead the analysis resolves the
+// declarations those findings can depend on: the closure of the file. FocusIndex finds
+// them without resolving anything, from the ids each declaration declares and mentions.
+//
+// The closure holds:
+//   - every declaration of the file, those declaring the same ids and those mentioning its
+//     ids;
+//   - the subjects the rules run on (the file's elements and flows, and the targets of the
+//     generated threats its mitigations and responses answer), everything mentioning them
+//     (their flows, threats and answers), the flows joining the ends of a subject flow;
+//   - for the elements one flow away from a subject (an end): the flows into them, and all
+//     their flows when data flows into them (the rules read their inputs and their data);
+//   - the services sharing a subject's runtime, and for a subject store the services of its
+//     boundary with the flows into them (which is internet-facing);
+//   - and, transitively, every declaration an included one names, and the boundaries around
+//     included ones, so that everything included resolves as in the whole model.
+//
+// Lists keep the model's order (file, then text), so "first" means the same in both.
+
+// FocusIndex indexes the declarations of a model's files by the ids they declare and
+// mention, for focused analyses. Update it with the model's files before each focused
+// analysis: only the files that changed are indexed again. It is not safe for concurrent
+// use.
+type FocusIndex struct {
+	files []*dsl.File
+	per   []*fileSummary
+	// byID lists the declarations of each symbol id (more than one: a duplicate).
+	byID map[string][]declAt
+	// mentions lists the declarations that mention each id, in a reference, a flow's end,
+	// or (for references written with ends, `a -> b`) under pairKey of the ends.
+	mentions map[string][]declAt
+	// models lists the `model` declarations.
+	models []declAt
+}
+
+// declAt is a declaration with its place in the model's order.
+type declAt struct {
+	file, seq int
+	d         *dsl.Decl
+}
+
+func (x declAt) before(y declAt) bool {
+	return x.file < y.file || x.file == y.file && x.seq < y.seq
+}
+
+// fileSummary is what FocusIndex keeps of one file.
+type fileSummary struct {
+	f     *dsl.File
+	decls []*dsl.Decl // pre-order, as File.Walk
+	// parent[i] is the place of decls[i].Parent in decls, or -1.
+	parent []int
+	// ids[i] is the symbol id decls[i] declares, or "".
+	ids []string
+	// mentioned[i] lists the keys decls[i] is indexed under in mentions.
+	mentioned [][]string
+}
+
+// NewFocusIndex returns an empty index.
+func NewFocusIndex() *FocusIndex {
+	return &FocusIndex{byID: map[string][]declAt{}, mentions: map[string][]declAt{}}
+}
+
+// Update indexes files, the model's files in the order analyses are given them. Files
+// indexed before at the same place are kept.
+func (ix *FocusIndex) Update(files []*dsl.File) {
+	if len(files) != len(ix.files) {
+		*ix = *NewFocusIndex()
+		ix.files = make([]*dsl.File, len(files))
+		ix.per = make([]*fileSummary, len(files))
+	}
+	for i, f := range files {
+		if ix.files[i] == f {
+			continue
+		}
+		if ix.per[i] != nil {
+			ix.remove(i)
+		}
+		ix.files[i] = f
+		ix.per[i] = summarize(f)
+		ix.insert(i)
+	}
+}
+
+func summarize(f *dsl.File) *fileSummary {
+	s := &fileSummary{f: f}
+	seq := map[*dsl.Decl]int{}
+	f.Walk(func(d *dsl.Decl) {
+		seq[d] = len(s.decls)
+		p := -1
+		if d.Parent != nil {
+			p = seq[d.Parent]
+		}
+		s.parent = append(s.parent, p)
+		s.decls = append(s.decls, d)
+		id := ""
+		if d.Kind != dsl.KindModel && !d.Kind.IsResponse() {
+			id = d.ID()
+		}
+		s.ids = append(s.ids, id)
+		keys := mentionKeys(d)
+		if rt := d.Word("runtime"); rt != "" {
+			keys = append(keys, runtimeKey(rt))
+		}
+		s.mentioned = append(s.mentioned, keys)
+	})
+	return s
+}
+
+// mentionKeys returns the keys a declaration is indexed under in mentions: the ids in its
+// references and a flow's ends, and the ends of references written `a -> b`.
+func mentionKeys(d *dsl.Decl) []string {
+	var keys []string
+	ref := func(r *dsl.Ref) {
+		if r == nil || r.From == nil {
+			return
+		}
+		keys = append(keys, r.From.Name)
+		if r.To != nil {
+			keys = append(keys, r.To.Name, r.Target(), pairKey(r.From.Name, r.To.Name))
+		}
+	}
+	if d.From != nil {
+		keys = append(keys, d.From.Name)
+	}
+	if d.To != nil {
+		keys = append(keys, d.To.Name)
+	}
+	if d.From != nil && d.To != nil {
+		keys = append(keys, pairKey(d.From.Name, d.To.Name))
+	}
+	ref(d.Target)
+	for _, a := range d.Attrs {
+		for _, v := range a.Values {
+			ref(v.Ref)
+		}
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
+// runtimeKey is the key of the declarations with `runtime rt`.
+func runtimeKey(rt string) string { return "\x01" + rt }
+
+// pairKey is the key of two ends, in either order.
+func pairKey(a, b string) string {
+	if b < a {
+		a, b = b, a
+	}
+	return "\x00" + a + "\x00" + b
+}
+
+// insert adds the entries of one file. They sort together (by file, then place), so each
+// list takes them as one block.
+func (ix *FocusIndex) insert(file int) {
+	s := ix.per[file]
+	byID := map[string][]declAt{}
+	mentions := map[string][]declAt{}
+	var models []declAt
+	for i, d := range s.decls {
+		at := declAt{file: file, seq: i, d: d}
+		if d.Kind == dsl.KindModel {
+			models = append(models, at)
+		}
+		if id := s.ids[i]; id != "" {
+			byID[id] = append(byID[id], at)
+		}
+		for _, k := range s.mentioned[i] {
+			mentions[k] = append(mentions[k], at)
+		}
+	}
+	ix.models = insertBlock(ix.models, models)
+	for id, block := range byID {
+		ix.byID[id] = insertBlock(ix.byID[id], block)
+	}
+	for k, block := range mentions {
+		ix.mentions[k] = insertBlock(ix.mentions[k], block)
+	}
+}
+
+// remove drops the entries of one file, from each list once.
+func (ix *FocusIndex) remove(file int) {
+	s := ix.per[file]
+	drop := func(m map[string][]declAt, k string) {
+		l := slices.DeleteFunc(m[k], func(x declAt) bool { return x.file == file })
+		if len(l) > 0 {
+			m[k] = l
+		} else {
+			delete(m, k)
+		}
+	}
+	ix.models = slices.DeleteFunc(ix.models, func(x declAt) bool { return x.file == file })
+	done := map[string]bool{}
+	for i := range s.decls {
+		if id := s.ids[i]; id != "" && !done["\x02"+id] {
+			done["\x02"+id] = true
+			drop(ix.byID, id)
+		}
+		for _, k := range s.mentioned[i] {
+			if !done[k] {
+				done[k] = true
+				drop(ix.mentions, k)
+			}
+		}
+	}
+}
+
+// insertBlock inserts block, entries of one file in order, into the sorted list.
+func insertBlock(list, block []declAt) []declAt {
+	if len(block) == 0 {
+		return list
+	}
+	i := sort.Search(len(list), func(i int) bool { return block[0].before(list[i]) })
+	return slices.Insert(list, i, block...)
+}
+
+// symbolKind returns the kind of the symbol id names (its first declaration), if any.
+func (ix *FocusIndex) symbolKind(id string) (dsl.Kind, bool) {
+	if l := ix.byID[id]; len(l) > 0 {
+		return l[0].d.Kind, true
+	}
+	return "", false
+}
+
+// closure returns the declarations a focused analysis of file needs, in model order, or
+// nil when file is not indexed.
+func (ix *FocusIndex) closure(file string) []declAt {
+	fi := -1
+	for i, f := range ix.files {
+		if f.Name == file {
+			fi = i
+			break
+		}
+	}
+	if fi < 0 {
+		return nil
+	}
+	c := &closureBuilder{ix: ix, in: map[*dsl.Decl]bool{}}
+	s := ix.per[fi]
+	var subjects []declAt
+	hasModel := false
+	for i, d := range s.decls {
+		at := declAt{file: fi, seq: i, d: d}
+		c.add(at)
+		hasModel = hasModel || d.Kind == dsl.KindModel
+		if id := s.ids[i]; id != "" {
+			c.addAll(ix.byID[id])
+			c.addAll(ix.mentions[id])
+		}
+		if d.Kind.IsElement() || d.Kind == dsl.KindFlow {
+			subjects = append(subjects, at)
+		}
+		// The targets of the generated threats the file's mitigations and responses answer.
+		answer := func(r *dsl.Ref) {
+			if r == nil || r.Rule == nil || r.From == nil {
+				return
+			}
+			subjects = append(subjects, ix.byID[r.Target()]...)
+			if r.To != nil {
+				for _, x := range ix.mentions[pairKey(r.From.Name, r.To.Name)] {
+					if x.d.Kind == dsl.KindFlow {
+						subjects = append(subjects, x)
+					}
+				}
+			}
+		}
+		if d.Kind == dsl.KindMitigation {
+			if a := d.Attr("mitigates"); a != nil {
+				for _, v := range a.Values {
+					answer(v.Ref)
+				}
+			}
+		}
+		if d.Kind.IsResponse() {
+			answer(d.Target)
+		}
+	}
+	if hasModel {
+		c.addAll(ix.models)
+	}
+	// ends are the elements one flow away from a subject; dst those data flows into.
+	ends := map[string]bool{}
+	dst := map[string]bool{}
+	flowEnds := func(f *dsl.Decl) {
+		if f.From == nil || f.To == nil {
+			return
+		}
+		ends[f.From.Name], ends[f.To.Name] = true, true
+		dst[f.To.Name] = true
+		if f.Arrow == "<->" {
+			dst[f.From.Name] = true
+		}
+	}
+	for _, sub := range subjects {
+		c.add(sub)
+		d := sub.d
+		id := ix.per[sub.file].ids[sub.seq]
+		if id == "" {
+			continue
+		}
+		for _, x := range ix.mentions[id] {
+			c.add(x)
+			if x.d.Kind == dsl.KindFlow && (x.d.From != nil && x.d.From.Name == id || x.d.To != nil && x.d.To.Name == id) {
+				flowEnds(x.d)
+			}
+		}
+		if d.Kind == dsl.KindFlow && d.From != nil && d.To != nil {
+			// Answers and threats naming the flow by its ends, and the flows joining them.
+			c.addAll(ix.mentions[pairKey(d.From.Name, d.To.Name)])
+			flowEnds(d)
+		}
+		if rt := d.Word("runtime"); rt != "" && d.Kind == dsl.KindService {
+			for _, x := range ix.mentions[runtimeKey(rt)] {
+				if x.d.Kind == dsl.KindService {
+					c.add(x)
+				}
+			}
+		}
+		if d.Kind == dsl.KindStore {
+			c.boundaryServices(d)
+		}
+	}
+	for e := range ends {
+		for _, x := range ix.mentions[e] {
+			f := x.d
+			if f.Kind != dsl.KindFlow || f.From == nil || f.To == nil {
+				continue
+			}
+			into := f.To.Name == e || f.Arrow == "<->" && f.From.Name == e
+			if into || dst[e] && f.From.Name == e {
+				c.add(x)
+			}
+		}
+	}
+	c.complete()
+	sort.Slice(c.list, func(i, j int) bool { return c.list[i].before(c.list[j]) })
+	return c.list
+}
+
+type closureBuilder struct {
+	ix   *FocusIndex
+	in   map[*dsl.Decl]bool
+	list []declAt
+	// next is where complete resumes: the declarations from list[next] on have not had
+	// what they name added yet.
+	next int
+}
+
+func (c *closureBuilder) add(at declAt) {
+	if c.in[at.d] {
+		return
+	}
+	c.in[at.d] = true
+	c.list = append(c.list, at)
+	// The boundaries a declaration is nested in.
+	if p := c.ix.per[at.file].parent[at.seq]; p >= 0 {
+		c.add(declAt{file: at.file, seq: p, d: at.d.Parent})
+	}
+}
+
+func (c *closureBuilder) addAll(list []declAt) {
+	for _, at := range list {
+		c.add(at)
+	}
+}
+
+// boundaryServices adds, for a store, the services of the boundaries it may sit in and the
+// flows into them (facingService).
+func (c *closureBuilder) boundaryServices(store *dsl.Decl) {
+	var bounds []string
+	if p := store.Parent; p != nil && p.Kind == dsl.KindBoundary {
+		bounds = append(bounds, p.ID())
+	}
+	if a := store.Attr("in"); a != nil {
+		for _, v := range a.Values {
+			if v.Ref != nil && v.Ref.From != nil {
+				bounds = append(bounds, v.Ref.From.Name)
+			}
+		}
+	}
+	for _, b := range bounds {
+		var services []declAt
+		for _, x := range c.ix.mentions[b] {
+			if x.d.Kind == dsl.KindService {
+				services = append(services, x)
+			}
+		}
+		for _, bd := range c.ix.byID[b] {
+			// Its children follow it in pre-order.
+			sum := c.ix.per[bd.file]
+			for i := bd.seq + 1; i < len(sum.decls) && sum.parent[i] >= bd.seq; i++ {
+				if sum.parent[i] == bd.seq && sum.decls[i].Kind == dsl.KindService {
+					services = append(services, declAt{file: bd.file, seq: i, d: sum.decls[i]})
+				}
+			}
+		}
+		for _, svc := range services {
+			c.add(svc)
+			id := svc.d.ID()
+			for _, x := range c.ix.mentions[id] {
+				f := x.d
+				if f.Kind == dsl.KindFlow && f.From != nil && f.To != nil && (f.To.Name == id || f.Arrow == "<->" && f.From.Name == id) {
+					c.add(x)
+				}
+			}
+		}
+	}
+}
+
+// complete adds, transitively, the declarations of every id an included declaration
+// mentions, and the flows joining the ends it names a flow by, so that its references
+// resolve as in the whole model.
+func (c *closureBuilder) complete() {
+	for ; c.next < len(c.list); c.next++ {
+		at := c.list[c.next]
+		for _, k := range c.ix.per[at.file].mentioned[at.seq] {
+			if isPairKey(k) {
+				for _, x := range c.ix.mentions[k] {
+					if x.d.Kind == dsl.KindFlow {
+						c.add(x)
+					}
+				}
+				continue
+			}
+			c.addAll(c.ix.byID[k])
+		}
+	}
+}
+
+func isPairKey(k string) bool { return k != "" && k[0] == 0 }
+
+// symbolIDs returns the sorted ids of the symbols of the wanted kinds in the whole model:
+// what a focused analysis suggests from, as the whole one does from its symbols.
+func (ix *FocusIndex) symbolIDs(want []dsl.Kind) []string {
+	var out []string
+	for id, l := range ix.byID {
+		if slices.Contains(want, l[0].d.Kind) {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
