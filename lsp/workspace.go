@@ -231,6 +231,12 @@ func (w *workspace) run() {
 		w.latest = st
 		close(w.updated)
 		w.updated = make(chan struct{})
+		idle := !w.dirty
+		w.mu.Unlock()
+		if idle {
+			w.indexForFocus(st) // while nothing is typed: the next keystroke finds it ready
+		}
+		w.mu.Lock()
 		if !w.dirty && len(w.toLoad) == 0 {
 			w.running = false
 			close(w.done)
@@ -329,13 +335,7 @@ func (w *workspace) quick(ctx context.Context) bool {
 	}
 	opts.Code = code[g.root]
 	opts.Focus = d.uri
-	if w.focusIndex == nil {
-		w.focusIndex = map[string]*analysis.FocusIndex{}
-	}
-	if w.focusIndex[g.key] == nil {
-		w.focusIndex[g.key] = analysis.NewFocusIndex()
-	}
-	opts.Index = w.focusIndex[g.key]
+	opts.Index = w.focusIndexOf(g.key)
 	res, err := analysis.AnalyzeContext(ctx, fs, opts)
 	if err != nil {
 		return true
@@ -348,6 +348,34 @@ func (w *workspace) quick(ctx context.Context) bool {
 	w.published[d.uri] = &published{doc: d, sum: fingerprint(res.Findings)}
 	w.mu.Unlock()
 	return true
+}
+
+// indexForFocus brings the focus index of every model of st up to date with its files, so
+// that the focused analysis of the next keystroke indexes only the file it changes (a whole
+// index of 10,000 services takes about half a second to build).
+func (w *workspace) indexForFocus(st *analysisState) {
+	for _, g := range st.models {
+		if len(g.docs) < 2 {
+			continue // quick leaves single files to the whole analysis
+		}
+		fs := make([]*dsl.File, len(g.docs))
+		for i, d := range g.docs {
+			fs[i] = d.file()
+		}
+		w.focusIndexOf(g.key).Update(fs)
+	}
+}
+
+// focusIndexOf returns the focus index of a model, made on first use. Only the analysis loop
+// calls it.
+func (w *workspace) focusIndexOf(key string) *analysis.FocusIndex {
+	if w.focusIndex == nil {
+		w.focusIndex = map[string]*analysis.FocusIndex{}
+	}
+	if w.focusIndex[key] == nil {
+		w.focusIndex[key] = analysis.NewFocusIndex()
+	}
+	return w.focusIndex[key]
 }
 
 // load reads every .threat file under root from disk.
