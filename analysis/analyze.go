@@ -33,11 +33,12 @@ type Options struct {
 	// file are produced, exactly as a whole analysis would produce them, and rules run only
 	// on the subjects that file declares or answers. The Result's Threats are then partial.
 	// The language server uses it to answer a keystroke before analysing the whole model.
-	// Only the declarations the file's findings can depend on are resolved (see
-	// FocusIndex).
 	Focus string
-	// Index, with Focus, indexes the model's declarations; keep it between focused analyses
-	// of a model, so that only the files that changed are indexed again. Nil: one is built.
+	// Index, with Focus, indexes the model's declarations, so that the focused analysis
+	// resolves only those the file's findings can depend on (its closure; see FocusIndex)
+	// instead of the whole model. Keep it between focused analyses of a model: only the
+	// files that changed are indexed again. Building it costs about a whole focused
+	// analysis, so the language server analyses without one until it has built it.
 	Index *FocusIndex
 }
 
@@ -173,11 +174,7 @@ func AnalyzeContext(ctx context.Context, files []*dsl.File, opts Options) (*Resu
 		}
 	}
 	sc := scope{focus: opts.Focus}
-	if opts.Focus != "" {
-		ix := opts.Index
-		if ix == nil {
-			ix = NewFocusIndex()
-		}
+	if ix := opts.Index; opts.Focus != "" && ix != nil {
 		ix.Update(files)
 		if decls := ix.closure(opts.Focus); decls != nil {
 			sc.decls, sc.index = decls, ix

@@ -74,50 +74,79 @@ func NewFocusIndex() *FocusIndex {
 // indexed before at the same place are kept.
 func (ix *FocusIndex) Update(files []*dsl.File) {
 	if len(files) != len(ix.files) {
-		*ix = *NewFocusIndex()
-		ix.files = make([]*dsl.File, len(files))
-		ix.per = make([]*fileSummary, len(files))
+		ix.rebuild(files)
+		return
 	}
 	for i, f := range files {
 		if ix.files[i] == f {
 			continue
 		}
-		if ix.per[i] != nil {
-			ix.remove(i)
-		}
+		ix.remove(i)
 		ix.files[i] = f
 		ix.per[i] = summarize(f)
 		ix.insert(i)
 	}
 }
 
+// rebuild indexes every file anew. The entries come in model order, so each list is
+// appended to.
+func (ix *FocusIndex) rebuild(files []*dsl.File) {
+	per := make([]*fileSummary, len(files))
+	decls, keys := 0, 0
+	for i, f := range files {
+		per[i] = summarize(f)
+		decls += len(per[i].decls)
+		for _, k := range per[i].mentioned {
+			keys += len(k)
+		}
+	}
+	*ix = FocusIndex{files: slices.Clone(files), per: per,
+		byID: make(map[string][]declAt, decls), mentions: make(map[string][]declAt, keys/4)}
+	for file, s := range per {
+		for i, d := range s.decls {
+			at := declAt{file: file, seq: i, d: d}
+			if d.Kind == dsl.KindModel {
+				ix.models = append(ix.models, at)
+			}
+			if id := s.ids[i]; id != "" {
+				ix.byID[id] = append(ix.byID[id], at)
+			}
+			for _, k := range s.mentioned[i] {
+				ix.mentions[k] = append(ix.mentions[k], at)
+			}
+		}
+	}
+}
+
 func summarize(f *dsl.File) *fileSummary {
 	s := &fileSummary{f: f}
-	seq := map[*dsl.Decl]int{}
-	f.Walk(func(d *dsl.Decl) {
-		seq[d] = len(s.decls)
-		p := -1
-		if d.Parent != nil {
-			p = seq[d.Parent]
+	var walk func(ds []*dsl.Decl, parent int)
+	walk = func(ds []*dsl.Decl, parent int) {
+		for _, d := range ds {
+			i := len(s.decls)
+			s.decls = append(s.decls, d)
+			s.parent = append(s.parent, parent)
+			id := ""
+			if d.Kind != dsl.KindModel && !d.Kind.IsResponse() {
+				id = d.ID()
+			}
+			s.ids = append(s.ids, id)
+			keys := mentionKeys(d)
+			if rt := d.Word("runtime"); rt != "" {
+				keys = append(keys, runtimeKey(rt))
+			}
+			s.mentioned = append(s.mentioned, keys)
+			walk(d.Children, i)
 		}
-		s.parent = append(s.parent, p)
-		s.decls = append(s.decls, d)
-		id := ""
-		if d.Kind != dsl.KindModel && !d.Kind.IsResponse() {
-			id = d.ID()
-		}
-		s.ids = append(s.ids, id)
-		keys := mentionKeys(d)
-		if rt := d.Word("runtime"); rt != "" {
-			keys = append(keys, runtimeKey(rt))
-		}
-		s.mentioned = append(s.mentioned, keys)
-	})
+	}
+	walk(f.Decls, -1)
 	return s
 }
 
 // mentionKeys returns the keys a declaration is indexed under in mentions: the ids in its
-// references and a flow's ends, and the ends of references written `a -> b`.
+// references (a response's threat, the values of attributes the schema types as
+// references, which alone the analysis resolves) and a flow's ends, and the ends of
+// references written `a -> b`.
 func mentionKeys(d *dsl.Decl) []string {
 	var keys []string
 	ref := func(r *dsl.Ref) {
@@ -140,6 +169,9 @@ func mentionKeys(d *dsl.Decl) []string {
 	}
 	ref(d.Target)
 	for _, a := range d.Attrs {
+		if spec, ok := dsl.LookupAttribute(d.Kind, a.Key.Name); !ok || spec.Type != dsl.TypeRef {
+			continue
+		}
 		for _, v := range a.Values {
 			ref(v.Ref)
 		}

@@ -109,23 +109,31 @@ func checkFocus(t *testing.T, files []*dsl.File, opts analysis.Options, res *ana
 				want = append(want, fd)
 			}
 		}
-		fo := opts
-		fo.Focus = f.Name
-		got := analysis.Analyze(files, fo).Findings
-		if len(got) == 0 && len(want) == 0 {
-			continue
+		// Resolving the whole model, and resolving the closure (with the index given, or
+		// with a new one).
+		index := opts.Index
+		if index == nil {
+			index = analysis.NewFocusIndex()
 		}
-		if !reflect.DeepEqual(got, want) {
-			for i := 0; i < max(len(got), len(want)); i++ {
-				var g, w analysis.Finding
-				if i < len(got) {
-					g = got[i]
-				}
-				if i < len(want) {
-					w = want[i]
-				}
-				if !reflect.DeepEqual(g, w) {
-					t.Fatalf("focused on %s, finding %d differs from the whole analysis:\nfocused: %+v\nwhole:   %+v", f.Name, i, g, w)
+		for _, ix := range []*analysis.FocusIndex{nil, index} {
+			fo := opts
+			fo.Focus, fo.Index = f.Name, ix
+			got := analysis.Analyze(files, fo).Findings
+			if len(got) == 0 && len(want) == 0 {
+				continue
+			}
+			if !reflect.DeepEqual(got, want) {
+				for i := 0; i < max(len(got), len(want)); i++ {
+					var g, w analysis.Finding
+					if i < len(got) {
+						g = got[i]
+					}
+					if i < len(want) {
+						w = want[i]
+					}
+					if !reflect.DeepEqual(g, w) {
+						t.Fatalf("focused on %s (closure: %v), finding %d differs from the whole analysis:\nfocused: %+v\nwhole:   %+v", f.Name, ix != nil, i, g, w)
+					}
 				}
 			}
 		}

@@ -335,7 +335,10 @@ func (w *workspace) quick(ctx context.Context) bool {
 	}
 	opts.Code = code[g.root]
 	opts.Focus = d.uri
-	opts.Index = w.focusIndexOf(g.key)
+	// Until the loop has built the model's focus index (indexForFocus, while nothing is
+	// typed), the focused analysis resolves the whole model: that is quicker than building
+	// the index first.
+	opts.Index = w.focusIndex[g.key]
 	res, err := analysis.AnalyzeContext(ctx, fs, opts)
 	if err != nil {
 		return true
@@ -347,12 +350,17 @@ func (w *workspace) quick(ctx context.Context) bool {
 	w.mu.Lock()
 	w.published[d.uri] = &published{doc: d, sum: fingerprint(res.Findings)}
 	w.mu.Unlock()
+	if opts.Index == nil {
+		// Typing that never pauses never lets indexForFocus run: build it now that the
+		// diagnostics are out, once.
+		w.setFocusIndex(g.key, fs)
+	}
 	return true
 }
 
-// indexForFocus brings the focus index of every model of st up to date with its files, so
-// that the focused analysis of the next keystroke indexes only the file it changes (a whole
-// index of 10,000 services takes about half a second to build).
+// indexForFocus builds, or brings up to date, the focus index of every model of st, so that
+// the focused analysis of the next keystroke resolves only the edited file's closure and
+// indexes only that file (the whole index of 10,000 services takes about 0.3 s to build).
 func (w *workspace) indexForFocus(st *analysisState) {
 	for _, g := range st.models {
 		if len(g.docs) < 2 {
@@ -362,20 +370,20 @@ func (w *workspace) indexForFocus(st *analysisState) {
 		for i, d := range g.docs {
 			fs[i] = d.file()
 		}
-		w.focusIndexOf(g.key).Update(fs)
+		w.setFocusIndex(g.key, fs)
 	}
 }
 
-// focusIndexOf returns the focus index of a model, made on first use. Only the analysis loop
-// calls it.
-func (w *workspace) focusIndexOf(key string) *analysis.FocusIndex {
+// setFocusIndex brings the focus index of a model up to date with its files, making it if
+// needed. Only the analysis loop calls it.
+func (w *workspace) setFocusIndex(key string, fs []*dsl.File) {
 	if w.focusIndex == nil {
 		w.focusIndex = map[string]*analysis.FocusIndex{}
 	}
 	if w.focusIndex[key] == nil {
 		w.focusIndex[key] = analysis.NewFocusIndex()
 	}
-	return w.focusIndex[key]
+	w.focusIndex[key].Update(fs)
 }
 
 // load reads every .threat file under root from disk.
