@@ -120,10 +120,7 @@ func (t *Threat) Generated() bool { return t.Rule != nil }
 type Result struct {
 	Model *Model
 	// Threats are every declared and generated threat, sorted by id.
-	Threats []*Threat
-	// Cleared are rule instances whose condition holds but whose control is declared:
-	// threats mitigated by design.
-	Cleared  []*Threat
+	Threats  []*Threat
 	Findings []Finding
 	Rules    []*Rule
 	byID     map[string]*Threat
@@ -235,8 +232,6 @@ type analyzer struct {
 	superseded map[string]string
 	// threats hands out the threats the rules make (newThreat).
 	threats chunks[Threat]
-	// designWhy memoises the StateWhy of rule instances cleared by design (byDesign).
-	designWhy map[string]string
 	// code holds what the code links and annotations say.
 	code *codeLinks
 	// evidenceReported records mitigations already reported for missing evidence.
@@ -524,17 +519,14 @@ func (a *analyzer) runRules() {
 				continue
 			}
 			a.consider(s, r.Stride)
-			t := a.newThreat()
-			*t = Threat{ID: r.ID + "@" + s.ID, Title: r.Title, Rule: r, Target: s, Stride: r.strideList(),
-				Rating: h.rating, CWE: r.CWE, CAPEC: r.CAPEC, Why: h.why, FixTarget: h.fixTarget, Fix: r.Fix}
-			if h.fix != nil {
-				t.Fix = h.fix
-			}
 			if h.cleared {
-				t.State, t.StateWhy = StateMitigated, a.byDesign(h.why)
-				a.res.Cleared = append(a.res.Cleared, t)
+				// Thousands of instances are cleared by design: remember which, and make
+				// their records only when asked (Result.Cleared).
+				s.cleared.add(r.index)
 				continue
 			}
+			t := a.newThreat()
+			*t = ruleThreat(r, s, h)
 			fired = append(fired, t)
 		}
 	}
@@ -571,7 +563,6 @@ func (a *analyzer) runRules() {
 			a.addThreat(t)
 		}
 	}
-	sortGenerated(a.res.Cleared)
 	a.res.Threats = sortMerging(a.res.Threats, declared)
 }
 
@@ -581,22 +572,68 @@ func byThreatID(x, y *Threat) int { return strings.Compare(x.ID, y.ID) }
 // thousands, and an allocation each kept the collector busy.
 func (a *analyzer) newThreat() *Threat { return a.threats.next(256) }
 
-// byDesign returns the StateWhy of a rule instance cleared by design: the rules clear
-// thousands of instances with a few dozen explanations.
-func (a *analyzer) byDesign(why string) string {
-	if w, ok := a.designWhy[why]; ok {
-		return w
+// ruleThreat is the threat rule r makes of hit h on s.
+func ruleThreat(r *Rule, s *Symbol, h hit) Threat {
+	t := Threat{ID: r.ID + "@" + s.ID, Title: r.Title, Rule: r, Target: s, Stride: r.strideList(),
+		Rating: h.rating, CWE: r.CWE, CAPEC: r.CAPEC, Why: h.why, FixTarget: h.fixTarget, Fix: r.Fix}
+	if h.fix != nil {
+		t.Fix = h.fix
 	}
-	if a.designWhy == nil {
-		a.designWhy = map[string]string{}
+	if h.cleared {
+		t.State, t.StateWhy = StateMitigated, "mitigated by design: "+h.why
 	}
-	w := "mitigated by design: " + why
-	a.designWhy[why] = w
-	return w
+	return t
 }
 
-// clearedThreat returns the rule instance cleared by design with the given id, or nil.
-func (a *analyzer) clearedThreat(id string) *Threat { return findThreat(a.res.Cleared, id) }
+// ruleSet is a set of rules, one bit per place in the catalog.
+type ruleSet [2]uint64
+
+func (rs *ruleSet) add(i int)     { rs[i/64] |= 1 << (i % 64) }
+func (rs ruleSet) has(i int) bool { return rs[i/64]&(1<<(i%64)) != 0 }
+
+// clearedThreat makes the record of rule r cleared by design on s, by evaluating the rule
+// again: the facts it reads do not change once the analysis is over.
+func clearedThreat(r *Rule, s *Symbol) *Threat {
+	t := ruleThreat(r, s, r.eval(s))
+	return &t
+}
+
+// Cleared returns the rule instances whose condition holds but whose control is declared,
+// threats mitigated by design, sorted by id. The records are made on each call. In a
+// focused analysis, only those on its subjects.
+func (r *Result) Cleared() []*Threat {
+	var out []*Threat
+	for _, list := range [][]*Symbol{r.Model.Elements, r.Model.Flows} {
+		for _, s := range list {
+			if s.cleared == (ruleSet{}) {
+				continue
+			}
+			for _, rule := range r.Rules {
+				if s.cleared.has(rule.index) {
+					out = append(out, clearedThreat(rule, s))
+				}
+			}
+		}
+	}
+	sortGenerated(out)
+	return out
+}
+
+// ClearedThreat returns the rule instance cleared by design with the given id (`RULE@id`
+// of an element or flow), or nil.
+func (r *Result) ClearedThreat(id string) *Threat {
+	ruleID, target, ok := strings.Cut(id, "@")
+	s := r.Model.Symbols[target]
+	if !ok || s == nil {
+		return nil
+	}
+	for _, rule := range r.Rules {
+		if rule.ID == ruleID && s.cleared.has(rule.index) {
+			return clearedThreat(rule, s)
+		}
+	}
+	return nil
+}
 
 // findThreat returns the threat with the given id in a list sorted by id, or nil.
 func findThreat(sorted []*Threat, id string) *Threat {
@@ -810,7 +847,7 @@ func (a *analyzer) checkAnswer(ans answer) {
 		report(dsl.SeverityWarning, "orphan-response", "`%s` is covered by `%s` on the same flow, which is reported instead; answer `%s`", id, by, by)
 		return
 	}
-	if c := a.clearedThreat(id); c != nil {
+	if c := a.res.ClearedThreat(id); c != nil {
 		report(dsl.SeverityWarning, "orphan-response", "`%s` no longer fires (%s), so this %s answers nothing; remove it", id, strings.TrimPrefix(c.StateWhy, "mitigated by design: "), what)
 		return
 	}

@@ -743,7 +743,7 @@ func TestDeterministic(t *testing.T) {
 	render := func(res *Result) string {
 		var s strings.Builder
 		s.WriteString(dump(res))
-		for _, c := range res.Cleared {
+		for _, c := range res.Cleared() {
 			fmt.Fprintf(&s, "cleared %s\n", c.ID)
 		}
 		return s.String()

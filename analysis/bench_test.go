@@ -42,7 +42,7 @@ func TestGeneratedModelIsValid(t *testing.T) {
 		}
 	}
 	t.Logf("1,000 elements: %d files, %d flows, %d threats (%v), %d cleared, %d findings",
-		len(files), len(res.Model.Flows), len(res.Threats), c, len(res.Cleared), len(res.Findings))
+		len(files), len(res.Model.Flows), len(res.Threats), c, len(res.Cleared()), len(res.Findings))
 }
 
 func benchmarkAnalyze(b *testing.B, n int) {

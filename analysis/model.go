@@ -56,6 +56,8 @@ type Symbol struct {
 	// considered holds the STRIDE categories a threat or response on the element or flow
 	// looked at, for coverage.
 	considered strideSet
+	// cleared holds the rules cleared by design on the element or flow (Result.Cleared).
+	cleared ruleSet
 }
 
 // idSpan returns the span of the symbol's id, Decl.IDSpan().

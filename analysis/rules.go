@@ -34,6 +34,8 @@ type Rule struct {
 	eval func(s *Symbol) hit
 	// strides is []string{Stride}, shared by the rule's threats.
 	strides []string
+	// index numbers the rule in the catalog, for ruleSet.
+	index int
 	// rank is the rule's place in the order of its threats' ids (rankRules), from 1.
 	rank int
 }
@@ -910,8 +912,12 @@ func Catalog() []*Rule {
 			},
 		},
 	}
-	for _, r := range rules {
+	if len(rules) > len(ruleSet{})*64 {
+		panic("threatls: more rules than a ruleSet holds; make it larger")
+	}
+	for i, r := range rules {
 		r.strides = []string{r.Stride}
+		r.index = i
 	}
 	rankRules(rules)
 	return rules

@@ -553,7 +553,7 @@ func threatIDs(ts []*Threat) string {
 }
 
 func inCleared(res *Result, id string) bool {
-	for _, c := range res.Cleared {
+	for _, c := range res.Cleared() {
 		if c.ID == id {
 			return true
 		}

@@ -52,10 +52,8 @@ func (q *query) hoverText(w word) (string, dsl.Span) {
 		if th := q.res.Threat(canonicalID(q.res, w.threatID)); th != nil {
 			return analysis.Explain(th), w.threatSp
 		}
-		for _, c := range q.res.Cleared {
-			if c.ID == w.threatID {
-				return analysis.Explain(c), w.threatSp
-			}
+		if c := q.res.ClearedThreat(w.threatID); c != nil {
+			return analysis.Explain(c), w.threatSp
 		}
 		if w.rulePart {
 			for _, r := range q.res.Rules {

@@ -146,3 +146,20 @@ func TestDiagramCommand(t *testing.T) {
 		t.Fatalf("location of api: %+v", res.Locations["api"])
 	}
 }
+
+// TestHoverOnThreatClearedByDesign: an answer to a rule instance that the model clears by
+// design is reported, and hovering its id explains the instance, which the analysis makes
+// only when asked.
+func TestHoverOnThreatClearedByDesign(t *testing.T) {
+	model := strings.Replace(shopModel, "flow customer -> api { carries card }", "flow customer -> api { carries card; encrypted }", 1) +
+		"accept unencrypted-flow@customer->api { reason \"TLS\"; owner \"ops\"; until 2027-06-01 }\n"
+	root := writeModel(t, map[string]string{"a.threat": model})
+	e := newEditor(t, root, editorConfig{})
+	a := e.open("a.threat", "")
+	e.awaitDiags(a, "orphan accept", hasDiag("orphan-response", "`unencrypted-flow@customer->api` no longer fires (the flow is encrypted"))
+	var hover protocol.Hover
+	e.call("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": a}, "position": e.pos(a, "accept unencrypted-fl", false)}, &hover)
+	if !strings.Contains(hover.Contents.Value, "unencrypted-flow@customer->api") || !strings.Contains(hover.Contents.Value, "mitigated by design") {
+		t.Fatalf("hover on a threat cleared by design: %q", hover.Contents.Value)
+	}
+}

@@ -96,7 +96,7 @@ func Diff(base, head *analysis.Result) *Changes {
 		headThreats[t.ID] = t
 	}
 	headCleared := map[string]*analysis.Threat{}
-	for _, t := range head.Cleared {
+	for _, t := range head.Cleared() {
 		headCleared[t.ID] = t
 	}
 	baseUntil, headUntil := acceptUntil(base), acceptUntil(head)
@@ -262,7 +262,7 @@ func consideredTargets(res *analysis.Result) map[*analysis.Symbol]int {
 			out[s]++
 		}
 	}
-	for _, t := range res.Cleared {
+	for _, t := range res.Cleared() {
 		if t.Target != nil {
 			out[t.Target]++
 		}

@@ -407,7 +407,7 @@ func coverage(res *analysis.Result) []covRow {
 			}
 		}
 	}
-	for _, t := range res.Cleared {
+	for _, t := range res.Cleared() {
 		if r := rows[t.Target]; r != nil {
 			for _, c := range t.Stride {
 				if i, ok := idx[c]; ok {
