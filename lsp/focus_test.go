@@ -1,6 +1,8 @@
 package lsp_test
 
 import (
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,4 +118,65 @@ func TestRequestsAreAnsweredWhileTyping(t *testing.T) {
 	}
 	close(stop)
 	<-typed
+}
+
+// TestFocusedDiagnosticsAreFinal types edits with effects across files into a file of a
+// generated model and waits for the whole analysis after each: the diagnostics the focused
+// analysis (of the file's closure, after the first edit) published for every version are
+// the whole analysis's too, so no version is published twice.
+func TestFocusedDiagnosticsAreFinal(t *testing.T) {
+	e, uri, _ := benchEditor(t, 300)
+	e.mu.Lock()
+	text := e.texts[uri]
+	e.mu.Unlock()
+	// A service of the next file, to name and to declare again.
+	other := strings.Replace(uri, "-000.threat", "-001.threat", 1)
+	if other == uri {
+		t.Fatalf("edited %s, want the first service file", uri)
+	}
+	b, err := os.ReadFile(strings.TrimPrefix(other, "file://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := string(b)[strings.Index(string(b), "\nservice ")+len("\nservice "):]
+	svc = svc[:strings.IndexByte(svc, ' ')]
+	if !strings.Contains(text, "\n  tech ") {
+		t.Fatal("no `tech` in the edited file")
+	}
+	edits := [][2]string{
+		{"\n  tech ", "\n  techx "},
+		{"\nflow customer -> ", "\nflow customer -> " + svc + " {}\nflow customer -> "},
+		{"\n  handles ", "\n  handles " + svc[:len(svc)-1] + ", "},
+		{"\nservice ", "\nservice " + svc + " {}\nservice "},
+		{"\nmitigation ", "\naccept unthrottled-internet-entry@" + svc + " { until 2027-01-01 }\nmitigation "},
+	}
+	hov := e.pos(uri, "\n  in ", false)
+	hov.Character++
+	for _, ed := range edits {
+		e.replace(uri, ed[0], ed[1])
+		e.mu.Lock()
+		v := uint32(e.vers[uri])
+		e.mu.Unlock()
+		e.awaitDiags(uri, "diagnostics of the edit", func([]protocol.Diagnostic) bool {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			ps := e.published[uri]
+			return len(ps) > 0 && ps[len(ps)-1].Version == v
+		})
+		// A hover waits for the whole analysis of the newest documents.
+		var h protocol.Hover
+		e.call("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": hov}, &h)
+	}
+	time.Sleep(100 * time.Millisecond)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	perVersion := map[uint32]int{}
+	for _, p := range e.published[uri] {
+		perVersion[p.Version]++
+	}
+	for v := uint32(2); v <= uint32(len(edits)+1); v++ {
+		if perVersion[v] != 1 {
+			t.Errorf("version %d was published %d times, want once (published: %v)", v, perVersion[v], perVersion)
+		}
+	}
 }

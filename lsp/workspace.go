@@ -362,6 +362,16 @@ func (w *workspace) quick(ctx context.Context) bool {
 // the focused analysis of the next keystroke resolves only the edited file's closure and
 // indexes only that file (the whole index of 10,000 services takes about 0.3 s to build).
 func (w *workspace) indexForFocus(st *analysisState) {
+	// Models that are gone (a folder removed) let go of theirs.
+	live := map[string]bool{}
+	for _, g := range st.models {
+		live[g.key] = true
+	}
+	for key := range w.focusIndex {
+		if !live[key] {
+			delete(w.focusIndex, key)
+		}
+	}
 	for _, g := range st.models {
 		if len(g.docs) < 2 {
 			continue // quick leaves single files to the whole analysis
