@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -230,8 +231,6 @@ type analyzer struct {
 	res   *Result
 	// superseded maps a superseded rule instance id to the id that covers it.
 	superseded map[string]string
-	// threats hands out the threats the rules make (newThreat).
-	threats chunks[Threat]
 	// code holds what the code links and annotations say.
 	code *codeLinks
 	// evidenceReported records mitigations already reported for missing evidence.
@@ -505,30 +504,43 @@ func (a *analyzer) runRules() {
 			bySubject[s.Kind] = append(bySubject[s.Kind], s)
 		}
 	}
-	var fired []*Threat
-	evals := 0
-	// Rules by rank and subjects by id: threats come out sorted by id.
+	// Rules by rank and subjects by id: each worker's threats come out sorted by id.
 	sortSubjects(bySubject)
-	for _, r := range rulesByRank(a.res.Rules) {
-		for _, s := range subjectsOf(r, bySubject) {
-			if evals++; evals%1024 == 0 && a.ctx.Err() != nil {
-				return // AnalyzeContext reports the cancellation
+	ranked := rulesByRank(a.res.Rules)
+	lists := make([][]*Symbol, len(ranked))
+	n := 0
+	for i, r := range ranked {
+		lists[i] = subjectsOf(r, bySubject)
+		n += len(lists[i])
+	}
+	// A whole analysis shares the evaluations among the cores: the facts the rules read are
+	// all worked out (a focused one works some out on use, and has few subjects).
+	workers := 1
+	if a.focus == "" && n >= 4096 {
+		workers = min(runtime.GOMAXPROCS(0), 4)
+	}
+	work := make([]ruleWork, workers)
+	var wg sync.WaitGroup
+	for w := range work {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work[w].run(a.ctx, ranked, lists, w, workers)
+		}()
+	}
+	wg.Wait()
+	if a.ctx.Err() != nil {
+		return // AnalyzeContext reports the cancellation
+	}
+	var fired []*Threat
+	for i := range work {
+		for _, m := range work[i].marks {
+			m.s.considered |= m.stride
+			if m.cleared >= 0 {
+				m.s.cleared.add(m.cleared)
 			}
-			h := r.eval(s)
-			if !h.holds {
-				continue
-			}
-			a.consider(s, r.Stride)
-			if h.cleared {
-				// Thousands of instances are cleared by design: remember which, and make
-				// their records only when asked (Result.Cleared).
-				s.cleared.add(r.index)
-				continue
-			}
-			t := a.newThreat()
-			*t = ruleThreat(r, s, h)
-			fired = append(fired, t)
 		}
+		fired = append(fired, work[i].fired...)
 	}
 	sortGenerated(fired)
 	// coveredBy[id] lists the fired threats that supersede id, in id order.
@@ -568,9 +580,49 @@ func (a *analyzer) runRules() {
 
 func byThreatID(x, y *Threat) int { return strings.Compare(x.ID, y.ID) }
 
-// newThreat returns a zero threat from a chunk allocated for many: the rules make
-// thousands, and an allocation each kept the collector busy.
-func (a *analyzer) newThreat() *Threat { return a.threats.next(256) }
+// ruleWork is one worker's share of runRules: of each rule's subjects, the w-th of n
+// parts. What the evaluations mark on the subjects is applied once the workers are done.
+type ruleWork struct {
+	fired   []*Threat
+	marks   []ruleMark
+	threats chunks[Threat]
+}
+
+// ruleMark is what a rule that holds on s marks on it: the STRIDE category it considered,
+// and the rule's index when the instance is cleared by design (else -1).
+type ruleMark struct {
+	s       *Symbol
+	stride  strideSet
+	cleared int
+}
+
+func (rw *ruleWork) run(ctx context.Context, ranked []*Rule, lists [][]*Symbol, w, n int) {
+	evals := 0
+	for i, r := range ranked {
+		list := lists[i]
+		for _, s := range list[len(list)*w/n : len(list)*(w+1)/n] {
+			if evals++; evals%1024 == 0 && ctx.Err() != nil {
+				return
+			}
+			h := r.eval(s)
+			if !h.holds {
+				continue
+			}
+			m := ruleMark{s: s, stride: strideBit(r.Stride), cleared: -1}
+			if h.cleared {
+				// Thousands of instances are cleared by design: remember which, and make
+				// their records only when asked (Result.Cleared).
+				m.cleared = r.index
+				rw.marks = append(rw.marks, m)
+				continue
+			}
+			rw.marks = append(rw.marks, m)
+			t := rw.threats.next(256)
+			*t = ruleThreat(r, s, h)
+			rw.fired = append(rw.fired, t)
+		}
+	}
+}
 
 // ruleThreat is the threat rule r makes of hit h on s.
 func ruleThreat(r *Rule, s *Symbol, h hit) Threat {
