@@ -189,7 +189,7 @@ func AnalyzeContext(ctx context.Context, files []*dsl.File, opts Options) (*Resu
 		a.focusOn(opts.Focus)
 		cacheFacts(a.subjects)
 	}
-	for _, step := range []func(){a.lint, a.declaredThreats, a.runRules, a.checkCode, a.respond, a.reportThreats, a.coverage} {
+	for _, step := range []func(){a.lint, a.declaredThreats, a.rulesAndLinks, a.respond, a.reportThreats, a.coverage} {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -992,11 +992,40 @@ func kindPlural(ks []dsl.Kind) string {
 	return strings.Join(parts, " and ")
 }
 
-// reportThreats turns open and planned threats into findings.
+// reportThreats turns open and planned threats into findings, sharing the threats among
+// the cores in a whole analysis: there are thousands, each with a message to write.
 func (a *analyzer) reportThreats() {
-	for i, t := range a.res.Threats {
+	workers := 1
+	if a.focus == "" && len(a.res.Threats) >= 2048 {
+		workers = min(runtime.GOMAXPROCS(0), 4)
+	}
+	parts := make([][]Finding, workers)
+	var wg sync.WaitGroup
+	for w := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := len(a.res.Threats)
+			parts[w] = a.threatFindings(a.res.Threats[n*w/workers : n*(w+1)/workers])
+		}()
+	}
+	wg.Wait()
+	size := len(a.res.Findings)
+	for _, p := range parts {
+		size += len(p)
+	}
+	a.res.Findings = slices.Grow(a.res.Findings, size-len(a.res.Findings))
+	for _, p := range parts {
+		a.res.Findings = append(a.res.Findings, p...)
+	}
+}
+
+// threatFindings returns the findings of the open and planned threats among threats.
+func (a *analyzer) threatFindings(threats []*Threat) []Finding {
+	var out []Finding
+	for i, t := range threats {
 		if i%1024 == 0 && a.ctx.Err() != nil {
-			return // AnalyzeContext reports the cancellation
+			return nil // AnalyzeContext reports the cancellation
 		}
 		if t.State != StateOpen && t.State != StatePlanned || t.State == StateOpen && t.Rating.Severity < a.opts.Threshold {
 			continue
@@ -1026,12 +1055,12 @@ func (a *analyzer) reportThreats() {
 		default:
 			continue
 		}
-		if len(a.res.Findings) == cap(a.res.Findings) {
-			// Room for the rest at once: there are thousands in a large model.
-			a.res.Findings = slices.Grow(a.res.Findings, len(a.res.Threats)-i)
+		if out == nil {
+			out = make([]Finding, 0, len(threats)-i) // room for the rest at once
 		}
-		a.add(f)
+		out = append(out, f)
 	}
+	return out
 }
 
 // threatLocation places a threat's finding: a declared threat at its id, a generated one at

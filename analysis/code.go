@@ -29,15 +29,34 @@ type codeLinks struct {
 	annotated map[string][]codelinks.Annotation
 }
 
-func (a *analyzer) checkCode() {
-	ix := a.opts.Code
-	a.code = &codeLinks{ix: ix, missing: map[string]bool{}, why: map[string]string{}, annotated: map[string][]codelinks.Annotation{}}
-	if ix == nil {
+// rulesAndLinks runs the rules and, meanwhile on another goroutine, checks the `code` and
+// `evidence` links, which the rules do not read; then it reads the annotations, which
+// name threats.
+func (a *analyzer) rulesAndLinks() {
+	a.code = &codeLinks{ix: a.opts.Code, missing: map[string]bool{}, why: map[string]string{}, annotated: map[string][]codelinks.Annotation{}}
+	var linkFindings []Finding
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.checkLinkAttrs(&linkFindings)
+	}()
+	a.runRules()
+	<-done
+	a.res.Findings = append(a.res.Findings, linkFindings...)
+	if a.ctx.Err() == nil {
+		a.checkAnnotations()
+	}
+}
+
+// checkLinkAttrs checks the `code` links of elements and the `evidence` of mitigations,
+// adding findings to out.
+func (a *analyzer) checkLinkAttrs(out *[]Finding) {
+	if a.code.ix == nil {
 		return
 	}
 	for _, s := range a.m.Elements {
 		if a.inFocus(s.File) {
-			a.checkLinks(s, "code", true)
+			a.checkLinks(s, "code", out)
 		}
 	}
 	for i, s := range a.m.Mitigations {
@@ -49,12 +68,21 @@ func (a *analyzer) checkCode() {
 		if !a.inFocus(s.File) {
 			continue
 		}
-		declared, resolved, problems := a.checkLinks(s, "evidence", true)
+		declared, resolved, problems := a.checkLinks(s, "evidence", out)
 		missing := lostEvidence(s, declared, resolved)
 		a.code.missing[s.ID] = missing
 		if missing {
 			a.code.why[s.ID] = strings.Join(problems, "; ")
 		}
+	}
+}
+
+// checkAnnotations reads the `threatls: mitigates` annotations of the code and reports the
+// malformed ones and those naming unknown ids.
+func (a *analyzer) checkAnnotations() {
+	ix := a.code.ix
+	if ix == nil {
+		return
 	}
 	// Annotations in the code: unknown ids and malformed ones are reported where they are.
 	canonical := map[string]string{}
@@ -93,10 +121,11 @@ func (a *analyzer) checkCode() {
 	}
 }
 
-// checkLinks resolves the links of one attribute of a declaration. With detail, each link
-// that does not resolve is reported as a finding and explained in problems; without, the
+// checkLinks resolves the links of one attribute of a declaration. With out, each link that
+// does not resolve is reported there as a finding and explained in problems; without, the
 // links are only counted.
-func (a *analyzer) checkLinks(s *Symbol, attr string, detail bool) (declared, resolved int, problems []string) {
+func (a *analyzer) checkLinks(s *Symbol, attr string, out *[]Finding) (declared, resolved int, problems []string) {
+	detail := out != nil
 	ix := a.code.ix
 	for _, at := range s.Decl.Attrs {
 		if at.Key.Name != attr {
@@ -124,7 +153,7 @@ func (a *analyzer) checkLinks(s *Symbol, attr string, detail bool) (declared, re
 			}
 			msg := l.Message(attr)
 			problems = append(problems, msg)
-			a.add(Finding{Code: l.Code, Level: level, File: s.File.Name, Span: v.Span, Message: msg})
+			*out = append(*out, Finding{Code: l.Code, Level: level, File: s.File.Name, Span: v.Span, Message: msg})
 		}
 	}
 	return declared, resolved, problems
@@ -148,7 +177,7 @@ func (a *analyzer) evidenceMissing(m *Symbol) bool {
 	}
 	missing := false
 	if a.code.ix != nil {
-		declared, resolved, _ := a.checkLinks(m, "evidence", false)
+		declared, resolved, _ := a.checkLinks(m, "evidence", nil)
 		missing = lostEvidence(m, declared, resolved)
 	}
 	a.code.missing[m.ID] = missing
