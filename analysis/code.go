@@ -100,15 +100,18 @@ func (a *analyzer) checkAnnotations() {
 		return // annotation problems are findings in source files, outside any focus
 	}
 	var threatIDs, elementIDs []string
-	for _, t := range a.res.Threats {
-		threatIDs = append(threatIDs, t.ID)
-	}
-	for id, s := range a.m.Symbols {
-		if s.Kind.IsElement() {
-			elementIDs = append(elementIDs, id)
+	if len(ix.Annotations()) > 0 { // the ids they may name
+		threatIDs = make([]string, len(a.res.Threats))
+		for i, t := range a.res.Threats {
+			threatIDs[i] = t.ID
 		}
+		for id, s := range a.m.Symbols {
+			if s.Kind.IsElement() {
+				elementIDs = append(elementIDs, id)
+			}
+		}
+		sort.Strings(elementIDs)
 	}
-	sort.Strings(elementIDs)
 	var anns []codelinks.Annotation
 	for _, an := range ix.Annotations() {
 		an.ID = canonical[an.ID]

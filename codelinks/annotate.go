@@ -354,6 +354,9 @@ func kindNames() []string {
 // accepts), component one of elements. Each problem is placed at the id in its source file
 // and suggests the closest known id.
 func CheckIDs(anns []Annotation, threats, elements []string) []Problem {
+	if len(anns) == 0 {
+		return nil
+	}
 	isThreat := make(map[string]bool, len(threats))
 	for _, t := range threats {
 		isThreat[t] = true
