@@ -38,8 +38,7 @@ type Options struct {
 	// Index, with Focus, indexes the model's declarations, so that the focused analysis
 	// resolves only those the file's findings can depend on (its closure; see FocusIndex)
 	// instead of the whole model. Keep it between focused analyses of a model: only the
-	// files that changed are indexed again. Building it costs about a whole focused
-	// analysis, so the language server analyses without one until it has built it.
+	// files that changed are indexed again.
 	Index *FocusIndex
 }
 

@@ -1,8 +1,10 @@
 package analysis
 
 import (
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/threatls/threatls/dsl"
 )
@@ -92,11 +94,23 @@ func (ix *FocusIndex) Update(files []*dsl.File) {
 // appended to.
 func (ix *FocusIndex) rebuild(files []*dsl.File) {
 	per := make([]*fileSummary, len(files))
+	// The files are summarised on every core, then merged in order.
+	workers := min(runtime.GOMAXPROCS(0), len(files))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(files); i += workers {
+				per[i] = summarize(files[i])
+			}
+		}()
+	}
+	wg.Wait()
 	decls, keys := 0, 0
-	for i, f := range files {
-		per[i] = summarize(f)
-		decls += len(per[i].decls)
-		for _, k := range per[i].mentioned {
+	for _, s := range per {
+		decls += len(s.decls)
+		for _, k := range s.mentioned {
 			keys += len(k)
 		}
 	}
