@@ -1,6 +1,9 @@
 package analysis
 
 import (
+	"runtime"
+	"sync"
+
 	"github.com/threatls/threatls/dsl"
 )
 
@@ -74,11 +77,31 @@ func (m *Model) facingService(b *Symbol) *Symbol {
 	return found
 }
 
-// cacheDataFacts computes each data symbol's classification and impact once.
-func cacheDataFacts(m *Model) {
-	for _, d := range m.Data {
-		cacheData(d)
+// cacheAllFacts computes, once, the facts the rules ask for of every flow (its directions
+// with their exposure), data (classification and impact) and element, on every core: each
+// symbol's by one goroutine, flows and data before the elements, which read theirs. It runs
+// after trust is known.
+func cacheAllFacts(m *Model) {
+	workers := 1
+	if len(m.Elements)+len(m.Flows) >= 2048 {
+		workers = min(runtime.GOMAXPROCS(0), 4)
 	}
+	each := func(list []*Symbol, cache func(*Symbol)) {
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, s := range list[len(list)*w/workers : len(list)*(w+1)/workers] {
+					cache(s)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	each(m.Flows, cacheFlow)
+	each(m.Data, cacheData)
+	each(m.Elements, cacheElement)
 }
 
 func cacheData(d *Symbol) {
@@ -90,14 +113,6 @@ func cacheData(d *Symbol) {
 	d.impact, d.impactWhy = dataImpact(d)
 	d.cached = true // dataIntegrity reads the impact
 	d.integrity, d.integrityWhy = dataIntegrity(d)
-}
-
-// cacheFlowFacts computes each flow's directions, with their exposure, once. It runs after
-// trust is known.
-func cacheFlowFacts(m *Model) {
-	for _, f := range m.Flows {
-		cacheFlow(f)
-	}
 }
 
 func cacheFlow(f *Symbol) {
@@ -150,14 +165,6 @@ func cacheFacts(subjects map[*Symbol]bool) {
 		if s.Kind != dsl.KindFlow {
 			cacheElement(s)
 		}
-	}
-}
-
-// cacheElementFacts computes, once per element, the facts many rules ask for. It runs
-// after flows and trust are resolved.
-func cacheElementFacts(m *Model) {
-	for _, s := range m.Elements {
-		cacheElement(s)
 	}
 }
 
@@ -295,14 +302,14 @@ type direction struct {
 	flow     *Symbol
 	src, dst *Symbol
 
-	// known is set once level and why hold the direction's exposure (cacheFlowFacts).
+	// known is set once level and why hold the direction's exposure (cacheFlow).
 	known      bool
 	level      int
 	why        string
 	whyLowered string // why + loweredNote, for flowLikelihood
 }
 
-// directions returns a flow's directions, computed once by cacheFlowFacts: every rule
+// directions returns a flow's directions, computed once by cacheFlow: every rule
 // asks.
 func directions(f *Symbol) []direction {
 	if f.From == nil || f.To == nil {

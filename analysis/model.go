@@ -317,9 +317,7 @@ func buildModel(ctx context.Context, files []*dsl.File, out *[]Finding, sc scope
 	}
 	computeTrust(m)
 	if focus == "" {
-		cacheFlowFacts(m)
-		cacheDataFacts(m)
-		cacheElementFacts(m)
+		cacheAllFacts(m)
 	}
 	indexModel(m, focus == "")
 	return m, nil
