@@ -160,6 +160,39 @@ func Analyze(files []*dsl.File, opts Options) *Result {
 // AnalyzeContext is Analyze that gives up when ctx is done (between its steps, and every
 // few hundred subjects while the rules run), returning ctx's error and no result.
 func AnalyzeContext(ctx context.Context, files []*dsl.File, opts Options) (*Result, error) {
+	if ix := opts.Index; opts.Focus != "" && ix != nil {
+		ix.Update(files)
+		// The closure leaves out the flows of some elements one flow away (a shared
+		// actor's); when a fact reads them after all, the analysis is done again with them.
+		want := map[string]uint8{}
+		for {
+			decls, flows := ix.closure(opts.Focus, want)
+			if decls == nil {
+				break
+			}
+			res, err := analyze(ctx, files, opts, scope{focus: opts.Focus, decls: decls, index: ix, flows: flows})
+			if err != nil {
+				return nil, err
+			}
+			grew := false
+			for id, level := range res.Model.wantFlows {
+				if want[id] < level {
+					want[id], grew = level, true
+				}
+			}
+			if len(res.Model.wantFlows) == 0 {
+				return res, nil
+			}
+			if !grew {
+				break // cannot happen: the closure holds what was asked; resolve everything
+			}
+		}
+	}
+	return analyze(ctx, files, opts, scope{focus: opts.Focus})
+}
+
+// analyze runs an analysis of the part of files sc says.
+func analyze(ctx context.Context, files []*dsl.File, opts Options, sc scope) (*Result, error) {
 	today := opts.Today
 	if today.IsZero() {
 		today = time.Now()
@@ -170,13 +203,8 @@ func AnalyzeContext(ctx context.Context, files []*dsl.File, opts Options) (*Resu
 			a.res.Findings = append(a.res.Findings, Finding{Code: d.Code, Level: d.Severity, File: f.Name, Span: d.Span, Message: d.Message})
 		}
 	}
-	sc := scope{focus: opts.Focus}
-	if ix := opts.Index; opts.Focus != "" && ix != nil {
-		ix.Update(files)
-		if decls := ix.closure(opts.Focus); decls != nil {
-			sc.decls, sc.index = decls, ix
-			a.index = ix
-		}
+	if sc.decls != nil {
+		a.index = sc.index
 	}
 	m, err := buildModel(ctx, files, &a.res.Findings, sc)
 	if err != nil {

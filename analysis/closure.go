@@ -24,8 +24,9 @@ import (
 //     their flows when data flows into them (the rules read their inputs and their data);
 //   - the services sharing a subject's runtime, and for a subject store the services of its
 //     boundary with the flows into them (which is internet-facing);
-//   - and, transitively, every declaration an included one names, and the boundaries around
-//     included ones, so that everything included resolves as in the whole model.
+//   - and, transitively, every declaration an included one names, the other declarations
+//     of its id, and the boundaries around included ones, so that everything included
+//     resolves as in the whole model.
 //
 // Lists keep the model's order (file, then text), so "first" means the same in both.
 
@@ -277,9 +278,17 @@ func (ix *FocusIndex) symbolKind(id string) (dsl.Kind, bool) {
 	return "", false
 }
 
-// closure returns the declarations a focused analysis of file needs, in model order, or
-// nil when file is not indexed.
-func (ix *FocusIndex) closure(file string) []declAt {
+// How many of an element's flows a closure holds (Symbol.flowsKnown).
+const (
+	flowsSome uint8 = iota // perhaps not all: the facts that read its flows ask for them
+	flowsInto              // every flow into it (a two-way one goes both ways)
+	flowsAll               // every flow it is an end of
+)
+
+// closure returns the declarations a focused analysis of file needs, in model order, and
+// how many of their flows it holds for the elements that are not flowsSome; nil when file
+// is not indexed. want asks for the flows of more elements, by id (Model.wantFlows).
+func (ix *FocusIndex) closure(file string, want map[string]uint8) ([]declAt, map[string]uint8) {
 	fi := -1
 	for i, f := range ix.files {
 		if f.Name == file {
@@ -288,9 +297,9 @@ func (ix *FocusIndex) closure(file string) []declAt {
 		}
 	}
 	if fi < 0 {
-		return nil
+		return nil, nil
 	}
-	c := &closureBuilder{ix: ix, in: map[*dsl.Decl]bool{}}
+	c := &closureBuilder{ix: ix, in: map[*dsl.Decl]bool{}, known: map[string]uint8{}}
 	s := ix.per[fi]
 	var subjects []declAt
 	hasModel := false
@@ -301,6 +310,7 @@ func (ix *FocusIndex) closure(file string) []declAt {
 		if id := s.ids[i]; id != "" {
 			c.addAll(ix.byID[id])
 			c.addAll(ix.mentions[id])
+			c.known[id] = flowsAll
 		}
 		if d.Kind.IsElement() || d.Kind == dsl.KindFlow {
 			subjects = append(subjects, at)
@@ -353,6 +363,7 @@ func (ix *FocusIndex) closure(file string) []declAt {
 		if id == "" {
 			continue
 		}
+		c.known[id] = flowsAll
 		for _, x := range ix.mentions[id] {
 			c.add(x)
 			if x.d.Kind == dsl.KindFlow && (x.d.From != nil && x.d.From.Name == id || x.d.To != nil && x.d.To.Name == id) {
@@ -376,26 +387,49 @@ func (ix *FocusIndex) closure(file string) []declAt {
 		}
 	}
 	for e := range ends {
-		for _, x := range ix.mentions[e] {
-			f := x.d
-			if f.Kind != dsl.KindFlow || f.From == nil || f.To == nil {
-				continue
-			}
-			into := f.To.Name == e || f.Arrow == "<->" && f.From.Name == e
-			if into || dst[e] && f.From.Name == e {
-				c.add(x)
-			}
+		// An actor's flows are rarely read (it is no subject of the rules that read a
+		// receiver's data or a sender's inputs), and a shared one has many: its facts ask.
+		if k, _ := ix.symbolKind(e); k == dsl.KindActor {
+			continue
 		}
+		if dst[e] {
+			c.flowsOf(e, flowsAll)
+		} else {
+			c.flowsOf(e, flowsInto)
+		}
+	}
+	for id, level := range want {
+		c.flowsOf(id, level)
 	}
 	c.complete()
 	sort.Slice(c.list, func(i, j int) bool { return c.list[i].before(c.list[j]) })
-	return c.list
+	return c.list, c.known
+}
+
+// flowsOf adds the flows of element id: those into it, or all.
+func (c *closureBuilder) flowsOf(id string, level uint8) {
+	if c.known[id] >= level {
+		return
+	}
+	c.known[id] = level
+	for _, x := range c.ix.mentions[id] {
+		f := x.d
+		if f.Kind != dsl.KindFlow || f.From == nil || f.To == nil {
+			continue
+		}
+		into := f.To.Name == id || f.Arrow == "<->" && f.From.Name == id
+		if into || level == flowsAll && f.From.Name == id {
+			c.add(x)
+		}
+	}
 }
 
 type closureBuilder struct {
 	ix   *FocusIndex
 	in   map[*dsl.Decl]bool
 	list []declAt
+	// known says, by element id, how many of its flows are in the closure.
+	known map[string]uint8
 	// next is where complete resumes: the declarations from list[next] on have not had
 	// what they name added yet.
 	next int
@@ -451,23 +485,21 @@ func (c *closureBuilder) boundaryServices(store *dsl.Decl) {
 		}
 		for _, svc := range services {
 			c.add(svc)
-			id := svc.d.ID()
-			for _, x := range c.ix.mentions[id] {
-				f := x.d
-				if f.Kind == dsl.KindFlow && f.From != nil && f.To != nil && (f.To.Name == id || f.Arrow == "<->" && f.From.Name == id) {
-					c.add(x)
-				}
-			}
+			c.flowsOf(svc.d.ID(), flowsInto)
 		}
 	}
 }
 
 // complete adds, transitively, the declarations of every id an included declaration
-// mentions, and the flows joining the ends it names a flow by, so that its references
-// resolve as in the whole model.
+// mentions, the flows joining the ends it names a flow by, and the other declarations of
+// its own id (the first of them is the symbol: found by fuzzing, a threat declared after
+// a mitigation of the same id is none), so that everything resolves as in the whole model.
 func (c *closureBuilder) complete() {
 	for ; c.next < len(c.list); c.next++ {
 		at := c.list[c.next]
+		if id := c.ix.per[at.file].ids[at.seq]; id != "" {
+			c.addAll(c.ix.byID[id])
+		}
 		for _, k := range c.ix.per[at.file].mentioned[at.seq] {
 			if isPairKey(k) {
 				for _, x := range c.ix.mentions[k] {

@@ -352,8 +352,20 @@ func (d direction) exposure() (level int, why string) {
 	return levelLow, "`" + d.src.ID + "` and `" + d.dst.ID + "` are equally trusted"
 }
 
+// readsFlows notes that a fact of element s reads its flows (need: flowsInto or flowsAll).
+// In a partial model that lacks them, the analysis is done again with them (wantFlows).
+func readsFlows(s *Symbol, need uint8) {
+	if m := s.model; m != nil && m.partial && s.flowsKnown < need {
+		if m.wantFlows == nil {
+			m.wantFlows = map[string]uint8{}
+		}
+		m.wantFlows[s.ID] = max(m.wantFlows[s.ID], need)
+	}
+}
+
 // untrustedInputs returns the inbound directions into s that come from less trusted senders.
 func untrustedInputs(s *Symbol) []direction {
+	readsFlows(s, flowsInto)
 	if s.cached {
 		return s.untrusted
 	}
@@ -371,6 +383,7 @@ func untrustedInputs(s *Symbol) []direction {
 // elementExposure is the likelihood driver of an element rule: the highest exposure of its
 // inbound flows, high when it is declared internet_facing.
 func elementExposure(s *Symbol) (int, string) {
+	readsFlows(s, flowsInto)
 	if s.cached {
 		return s.exposure, s.exposureWhy
 	}
@@ -393,6 +406,7 @@ func elementExposure(s *Symbol) (int, string) {
 
 // internetFacing reports whether s is reachable from the internet.
 func internetFacing(s *Symbol) bool {
+	readsFlows(s, flowsInto)
 	if s.cached {
 		return s.facing
 	}
@@ -412,6 +426,9 @@ func internetFacing(s *Symbol) bool {
 // dataOf returns the data an element is involved with: what it handles or stores, and what
 // its flows carry.
 func dataOf(s *Symbol) []*Symbol {
+	if s.Kind != dsl.KindFlow {
+		readsFlows(s, flowsAll)
+	}
 	if s.cached && s.Kind != dsl.KindFlow {
 		return s.allData
 	}

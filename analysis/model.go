@@ -58,6 +58,8 @@ type Symbol struct {
 	considered strideSet
 	// cleared holds the rules cleared by design on the element or flow (Result.Cleared).
 	cleared ruleSet
+	// flowsKnown says, in a partial model, how many of an element's flows it holds.
+	flowsKnown uint8
 }
 
 // idSpan returns the span of the symbol's id, Decl.IDSpan().
@@ -116,6 +118,11 @@ type Model struct {
 	refsByDecl map[*dsl.Decl][]int
 	// lookups indexes the model for editor queries, built on first use.
 	lookups lookups
+	// partial is set on a model of a focused analysis's closure, where some elements lack
+	// some of their flows (Symbol.flowsKnown); wantFlows collects, by id, the elements
+	// whose missing flows a fact needed, for the analysis to be done again with them.
+	partial   bool
+	wantFlows map[string]uint8
 }
 
 // Response is an accept, transfer or not_applicable declaration.
@@ -161,9 +168,11 @@ type scope struct {
 	// focus is the file of a focused analysis, or "".
 	focus string
 	// decls, when not nil, are the only declarations in the model (FocusIndex.closure),
-	// and index has the whole model's ids.
+	// index has the whole model's ids, and flows says how many of an element's flows decls
+	// hold (by id; flowsSome when absent).
 	decls []declAt
 	index *FocusIndex
+	flows map[string]uint8
 }
 
 // outOfFocus reports whether file is outside the focus of a focused analysis.
@@ -279,8 +288,14 @@ func buildModel(ctx context.Context, files []*dsl.File, out *[]Finding, sc scope
 	// Declare every symbol first, so references may point forward and across files.
 	if sc.decls != nil {
 		b.index = sc.index
+		m.partial = true
 		for _, at := range sc.decls {
 			b.declare(sc.index.files[at.file], at.d)
+		}
+		for id, level := range sc.flows {
+			if s := m.Symbols[id]; s != nil {
+				s.flowsKnown = level
+			}
 		}
 	}
 	for _, f := range files {
