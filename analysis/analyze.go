@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -174,14 +173,14 @@ func AnalyzeContext(ctx context.Context, files []*dsl.File, opts Options) (*Resu
 			if err != nil {
 				return nil, err
 			}
+			if len(res.Model.wantFlows) == 0 {
+				return res, nil
+			}
 			grew := false
 			for id, level := range res.Model.wantFlows {
 				if want[id] < level {
 					want[id], grew = level, true
 				}
-			}
-			if len(res.Model.wantFlows) == 0 {
-				return res, nil
 			}
 			if !grew {
 				break // cannot happen: the closure holds what was asked; resolve everything
@@ -543,19 +542,11 @@ func (a *analyzer) runRules() {
 	// A whole analysis shares the evaluations among the cores: the facts the rules read are
 	// all worked out (a focused one works some out on use, and has few subjects).
 	workers := 1
-	if a.focus == "" && n >= 4096 {
-		workers = min(runtime.GOMAXPROCS(0), 4)
+	if a.focus == "" {
+		workers = workersFor(n, 4096)
 	}
 	work := make([]ruleWork, workers)
-	var wg sync.WaitGroup
-	for w := range work {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work[w].run(a.ctx, ranked, lists, w, workers)
-		}()
-	}
-	wg.Wait()
+	inParallel(workers, func(w int) { work[w].run(a.ctx, ranked, lists, w, workers) })
 	if a.ctx.Err() != nil {
 		return // AnalyzeContext reports the cancellation
 	}
@@ -627,7 +618,8 @@ func (rw *ruleWork) run(ctx context.Context, ranked []*Rule, lists [][]*Symbol, 
 	evals := 0
 	for i, r := range ranked {
 		list := lists[i]
-		for _, s := range list[len(list)*w/n : len(list)*(w+1)/n] {
+		lo, hi := part(len(list), w, n)
+		for _, s := range list[lo:hi] {
 			if evals++; evals%1024 == 0 && ctx.Err() != nil {
 				return
 			}
@@ -1023,20 +1015,14 @@ func kindPlural(ks []dsl.Kind) string {
 // the cores in a whole analysis: there are thousands, each with a message to write.
 func (a *analyzer) reportThreats() {
 	workers := 1
-	if a.focus == "" && len(a.res.Threats) >= 2048 {
-		workers = min(runtime.GOMAXPROCS(0), 4)
+	if a.focus == "" {
+		workers = workersFor(len(a.res.Threats), 2048)
 	}
 	parts := make([][]Finding, workers)
-	var wg sync.WaitGroup
-	for w := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			n := len(a.res.Threats)
-			parts[w] = a.threatFindings(a.res.Threats[n*w/workers : n*(w+1)/workers])
-		}()
-	}
-	wg.Wait()
+	inParallel(workers, func(w int) {
+		lo, hi := part(len(a.res.Threats), w, workers)
+		parts[w] = a.threatFindings(a.res.Threats[lo:hi])
+	})
 	size := len(a.res.Findings)
 	for _, p := range parts {
 		size += len(p)

@@ -1,10 +1,9 @@
 package analysis
 
 import (
-	"runtime"
+	"fmt"
 	"slices"
 	"sort"
-	"sync"
 
 	"github.com/threatls/threatls/dsl"
 )
@@ -40,10 +39,11 @@ type FocusIndex struct {
 	// byID lists the declarations of each symbol id (more than one: a duplicate).
 	byID map[string][]declAt
 	// mentions lists the declarations that mention each id, in a reference, a flow's end,
-	// or (for references written with ends, `a -> b`) under pairKey of the ends.
+	// or (for references written with ends, `a -> b`) under pairKey of the ends; and, under
+	// runtimeKey and modelKey, the services of a runtime and the `model` declarations.
 	mentions map[string][]declAt
-	// models lists the `model` declarations.
-	models []declAt
+	// ids memoises symbolIDs by the kinds asked for, until a file changes.
+	ids map[string][]string
 }
 
 // declAt is a declaration with its place in the model's order.
@@ -58,7 +58,6 @@ func (x declAt) before(y declAt) bool {
 
 // fileSummary is what FocusIndex keeps of one file.
 type fileSummary struct {
-	f     *dsl.File
 	decls []*dsl.Decl // pre-order, as File.Walk
 	// parent[i] is the place of decls[i].Parent in decls, or -1.
 	parent []int
@@ -85,6 +84,7 @@ func (ix *FocusIndex) Update(files []*dsl.File) {
 			continue
 		}
 		ix.remove(i)
+		ix.ids = nil
 		ix.files[i] = f
 		ix.per[i] = summarize(f)
 		ix.insert(i)
@@ -96,18 +96,12 @@ func (ix *FocusIndex) Update(files []*dsl.File) {
 func (ix *FocusIndex) rebuild(files []*dsl.File) {
 	per := make([]*fileSummary, len(files))
 	// The files are summarised on every core, then merged in order.
-	workers := min(runtime.GOMAXPROCS(0), len(files))
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(files); i += workers {
-				per[i] = summarize(files[i])
-			}
-		}()
-	}
-	wg.Wait()
+	workers := workersFor(len(files), 2)
+	inParallel(workers, func(w int) {
+		for i := w; i < len(files); i += workers {
+			per[i] = summarize(files[i])
+		}
+	})
 	decls, keys := 0, 0
 	for _, s := range per {
 		decls += len(s.decls)
@@ -117,24 +111,46 @@ func (ix *FocusIndex) rebuild(files []*dsl.File) {
 	}
 	*ix = FocusIndex{files: slices.Clone(files), per: per,
 		byID: make(map[string][]declAt, decls), mentions: make(map[string][]declAt, keys/4)}
-	for file, s := range per {
-		for i, d := range s.decls {
-			at := declAt{file: file, seq: i, d: d}
-			if d.Kind == dsl.KindModel {
-				ix.models = append(ix.models, at)
-			}
-			if id := s.ids[i]; id != "" {
-				ix.byID[id] = append(ix.byID[id], at)
-			}
-			for _, k := range s.mentioned[i] {
-				ix.mentions[k] = append(ix.mentions[k], at)
-			}
+	for file := range per {
+		ix.entries(file, func(t table, key string, at declAt) {
+			m := ix.table(t)
+			m[key] = append(m[key], at)
+		})
+	}
+}
+
+// table names one of the index's tables.
+type table int
+
+const (
+	byIDTable table = iota
+	mentionsTable
+)
+
+func (ix *FocusIndex) table(t table) map[string][]declAt {
+	if t == byIDTable {
+		return ix.byID
+	}
+	return ix.mentions
+}
+
+// entries calls fn with every entry the declarations of file make: in byID under the id a
+// declaration declares, in mentions under each key it is mentioned by.
+func (ix *FocusIndex) entries(file int, fn func(t table, key string, at declAt)) {
+	s := ix.per[file]
+	for i, d := range s.decls {
+		at := declAt{file: file, seq: i, d: d}
+		if id := s.ids[i]; id != "" {
+			fn(byIDTable, id, at)
+		}
+		for _, k := range s.mentioned[i] {
+			fn(mentionsTable, k, at)
 		}
 	}
 }
 
 func summarize(f *dsl.File) *fileSummary {
-	s := &fileSummary{f: f}
+	s := &fileSummary{}
 	var walk func(ds []*dsl.Decl, parent int)
 	walk = func(ds []*dsl.Decl, parent int) {
 		for _, d := range ds {
@@ -149,6 +165,9 @@ func summarize(f *dsl.File) *fileSummary {
 			keys := mentionKeys(d)
 			if rt := d.Word("runtime"); rt != "" {
 				keys = append(keys, runtimeKey(rt))
+			}
+			if d.Kind == dsl.KindModel {
+				keys = append(keys, modelKey)
 			}
 			s.mentioned = append(s.mentioned, keys)
 			walk(d.Children, i)
@@ -198,6 +217,9 @@ func mentionKeys(d *dsl.Decl) []string {
 // runtimeKey is the key of the declarations with `runtime rt`.
 func runtimeKey(rt string) string { return "\x01" + rt }
 
+// modelKey is the key of the `model` declarations.
+const modelKey = "\x02model"
+
 // pairKey is the key of two ends, in either order.
 func pairKey(a, b string) string {
 	if b < a {
@@ -209,56 +231,39 @@ func pairKey(a, b string) string {
 // insert adds the entries of one file. They sort together (by file, then place), so each
 // list takes them as one block.
 func (ix *FocusIndex) insert(file int) {
-	s := ix.per[file]
-	byID := map[string][]declAt{}
-	mentions := map[string][]declAt{}
-	var models []declAt
-	for i, d := range s.decls {
-		at := declAt{file: file, seq: i, d: d}
-		if d.Kind == dsl.KindModel {
-			models = append(models, at)
+	var blocks [2]map[string][]declAt
+	ix.entries(file, func(t table, key string, at declAt) {
+		if blocks[t] == nil {
+			blocks[t] = map[string][]declAt{}
 		}
-		if id := s.ids[i]; id != "" {
-			byID[id] = append(byID[id], at)
+		blocks[t][key] = append(blocks[t][key], at)
+	})
+	for t, keys := range blocks {
+		m := ix.table(table(t))
+		for key, block := range keys {
+			m[key] = insertBlock(m[key], block)
 		}
-		for _, k := range s.mentioned[i] {
-			mentions[k] = append(mentions[k], at)
-		}
-	}
-	ix.models = insertBlock(ix.models, models)
-	for id, block := range byID {
-		ix.byID[id] = insertBlock(ix.byID[id], block)
-	}
-	for k, block := range mentions {
-		ix.mentions[k] = insertBlock(ix.mentions[k], block)
 	}
 }
 
 // remove drops the entries of one file, from each list once.
 func (ix *FocusIndex) remove(file int) {
-	s := ix.per[file]
-	drop := func(m map[string][]declAt, k string) {
-		l := slices.DeleteFunc(m[k], func(x declAt) bool { return x.file == file })
-		if len(l) > 0 {
-			m[k] = l
+	var done [2]map[string]bool
+	ix.entries(file, func(t table, key string, _ declAt) {
+		if done[t] == nil {
+			done[t] = map[string]bool{}
+		}
+		if done[t][key] {
+			return
+		}
+		done[t][key] = true
+		m := ix.table(t)
+		if l := slices.DeleteFunc(m[key], func(x declAt) bool { return x.file == file }); len(l) > 0 {
+			m[key] = l
 		} else {
-			delete(m, k)
+			delete(m, key)
 		}
-	}
-	ix.models = slices.DeleteFunc(ix.models, func(x declAt) bool { return x.file == file })
-	done := map[string]bool{}
-	for i := range s.decls {
-		if id := s.ids[i]; id != "" && !done["\x02"+id] {
-			done["\x02"+id] = true
-			drop(ix.byID, id)
-		}
-		for _, k := range s.mentioned[i] {
-			if !done[k] {
-				done[k] = true
-				drop(ix.mentions, k)
-			}
-		}
-	}
+	})
 }
 
 // insertBlock inserts block, entries of one file in order, into the sorted list.
@@ -299,7 +304,7 @@ func (ix *FocusIndex) closure(file string, want map[string]uint8) ([]declAt, map
 	if fi < 0 {
 		return nil, nil
 	}
-	c := &closureBuilder{ix: ix, in: map[*dsl.Decl]bool{}, known: map[string]uint8{}}
+	c := &closureBuilder{ix: ix, in: map[*dsl.Decl]bool{}, known: map[string]uint8{}, boundaries: map[string]bool{}}
 	s := ix.per[fi]
 	var subjects []declAt
 	hasModel := false
@@ -341,7 +346,7 @@ func (ix *FocusIndex) closure(file string, want map[string]uint8) ([]declAt, map
 		}
 	}
 	if hasModel {
-		c.addAll(ix.models)
+		c.addAll(ix.mentions[modelKey])
 	}
 	// ends are the elements one flow away from a subject; dst those data flows into.
 	ends := map[string]bool{}
@@ -430,6 +435,8 @@ type closureBuilder struct {
 	list []declAt
 	// known says, by element id, how many of its flows are in the closure.
 	known map[string]uint8
+	// boundaries are those whose services are in the closure (boundaryServices).
+	boundaries map[string]bool
 	// next is where complete resumes: the declarations from list[next] on have not had
 	// what they name added yet.
 	next int
@@ -468,6 +475,10 @@ func (c *closureBuilder) boundaryServices(store *dsl.Decl) {
 		}
 	}
 	for _, b := range bounds {
+		if c.boundaries[b] {
+			continue // another store of the boundary brought them
+		}
+		c.boundaries[b] = true
 		var services []declAt
 		for _, x := range c.ix.mentions[b] {
 			if x.d.Kind == dsl.KindService {
@@ -519,6 +530,10 @@ func isPairKey(k string) bool { return k != "" && k[0] == 0 }
 // symbolIDs returns the sorted ids of the symbols of the wanted kinds in the whole model:
 // what a focused analysis suggests from, as the whole one does from its symbols.
 func (ix *FocusIndex) symbolIDs(want []dsl.Kind) []string {
+	key := fmt.Sprint(want)
+	if out, ok := ix.ids[key]; ok {
+		return out
+	}
 	var out []string
 	for id, l := range ix.byID {
 		if slices.Contains(want, l[0].d.Kind) {
@@ -526,5 +541,9 @@ func (ix *FocusIndex) symbolIDs(want []dsl.Kind) []string {
 		}
 	}
 	sort.Strings(out)
+	if ix.ids == nil {
+		ix.ids = map[string][]string{}
+	}
+	ix.ids[key] = out
 	return out
 }

@@ -1,9 +1,6 @@
 package analysis
 
 import (
-	"runtime"
-	"sync"
-
 	"github.com/threatls/threatls/dsl"
 )
 
@@ -82,22 +79,14 @@ func (m *Model) facingService(b *Symbol) *Symbol {
 // symbol's by one goroutine, flows and data before the elements, which read theirs. It runs
 // after trust is known.
 func cacheAllFacts(m *Model) {
-	workers := 1
-	if len(m.Elements)+len(m.Flows) >= 2048 {
-		workers = min(runtime.GOMAXPROCS(0), 4)
-	}
+	workers := workersFor(len(m.Elements)+len(m.Flows), 2048)
 	each := func(list []*Symbol, cache func(*Symbol)) {
-		var wg sync.WaitGroup
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for _, s := range list[len(list)*w/workers : len(list)*(w+1)/workers] {
-					cache(s)
-				}
-			}()
-		}
-		wg.Wait()
+		inParallel(workers, func(w int) {
+			lo, hi := part(len(list), w, workers)
+			for _, s := range list[lo:hi] {
+				cache(s)
+			}
+		})
 	}
 	each(m.Flows, cacheFlow)
 	each(m.Data, cacheData)

@@ -102,6 +102,25 @@ type Stats struct {
 	Duration                 time.Duration
 }
 
+// ScanInBackground runs Scan on its own goroutine, so that the caller can read the model
+// meanwhile; the function it returns waits for Scan's outcome.
+func (r *Repo) ScanInBackground(ctx context.Context) func() (*Index, error) {
+	type outcome struct {
+		ix  *Index
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		ix, err := r.Scan(ctx)
+		done <- outcome{ix, err}
+	}()
+	return func() (*Index, error) {
+		o := <-done
+		done <- o // another call gets it too
+		return o.ix, o.err
+	}
+}
+
 // Scan walks the tree and reads the annotations of its source files. It skips the folders
 // SkipDir names, what .gitignore files ignore, files over the size limit, binary and
 // generated files, and never follows a symbolic link.

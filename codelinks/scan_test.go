@@ -170,3 +170,18 @@ func TestNilIndex(t *testing.T) {
 		t.Error("a nil index should hold nothing")
 	}
 }
+
+// TestScanInBackground: waiting gives Scan's outcome, as often as asked, errors included.
+func TestScanInBackground(t *testing.T) {
+	wait := (&Repo{Root: fixture(t)}).ScanInBackground(context.Background())
+	first, err := wait()
+	if err != nil || len(first.Annotations()) == 0 {
+		t.Fatalf("scan in the background: %v, %d annotations", err, len(first.Annotations()))
+	}
+	if again, err := wait(); again != first || err != nil {
+		t.Fatalf("a second wait gave another outcome: %p, %v", again, err)
+	}
+	if _, err := (&Repo{Root: "relative/path"}).ScanInBackground(context.Background())(); err == nil {
+		t.Error("a relative root should be refused in the background too")
+	}
+}

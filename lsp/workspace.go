@@ -75,6 +75,15 @@ type modelResult struct {
 	codeGen uint64
 }
 
+// files returns the parsed files of the model's documents, in their order.
+func (g *modelResult) files() []*dsl.File {
+	fs := make([]*dsl.File, len(g.docs))
+	for i, d := range g.docs {
+		fs[i] = d.file()
+	}
+	return fs
+}
+
 // analysisState is what one analysis run produced.
 type analysisState struct {
 	gen    uint64
@@ -328,9 +337,8 @@ func (w *workspace) quick(ctx context.Context) bool {
 		return false
 	}
 	st := &analysisState{docs: map[string]*document{}}
-	fs := make([]*dsl.File, len(g.docs))
-	for i, x := range g.docs {
-		fs[i] = x.file()
+	fs := g.files()
+	for _, x := range g.docs {
 		st.docs[x.uri] = x
 	}
 	opts.Code = code[g.root]
@@ -338,8 +346,7 @@ func (w *workspace) quick(ctx context.Context) bool {
 	// The focused analysis resolves the file's closure, found with the model's focus index:
 	// built on first use (on every core; quicker than resolving the whole model from 10,000
 	// services on), then only the files that changed are indexed again.
-	w.setFocusIndex(g.key, fs)
-	opts.Index = w.focusIndex[g.key]
+	opts.Index = w.focusIndexFor(g.key)
 	res, err := analysis.AnalyzeContext(ctx, fs, opts)
 	if err != nil {
 		return true
@@ -372,24 +379,20 @@ func (w *workspace) indexForFocus(st *analysisState) {
 		if len(g.docs) < 2 {
 			continue // quick leaves single files to the whole analysis
 		}
-		fs := make([]*dsl.File, len(g.docs))
-		for i, d := range g.docs {
-			fs[i] = d.file()
-		}
-		w.setFocusIndex(g.key, fs)
+		w.focusIndexFor(g.key).Update(g.files())
 	}
 }
 
-// setFocusIndex brings the focus index of a model up to date with its files, making it if
-// needed. Only the analysis loop calls it.
-func (w *workspace) setFocusIndex(key string, fs []*dsl.File) {
+// focusIndexFor returns the focus index of a model, made empty on first use (an analysis
+// brings it up to date with the model's files). Only the analysis loop calls it.
+func (w *workspace) focusIndexFor(key string) *analysis.FocusIndex {
 	if w.focusIndex == nil {
 		w.focusIndex = map[string]*analysis.FocusIndex{}
 	}
 	if w.focusIndex[key] == nil {
 		w.focusIndex[key] = analysis.NewFocusIndex()
 	}
-	w.focusIndex[key].Update(fs)
+	return w.focusIndex[key]
 }
 
 // load reads every .threat file under root from disk.
@@ -397,15 +400,7 @@ func (w *workspace) load(root string) {
 	// The source files under the root, for code links and annotations, are scanned while
 	// the model is read and parsed. Scanned once here; watched-file changes update single
 	// files, keystrokes never rescan.
-	type scanned struct {
-		ix  *codelinks.Index
-		err error
-	}
-	scan := make(chan scanned, 1)
-	go func() {
-		ix, err := (&codelinks.Repo{Root: root}).Scan(context.Background())
-		scan <- scanned{ix, err}
-	}()
+	scan := (&codelinks.Repo{Root: root}).ScanInBackground(context.Background())
 	names, err := files.Find(root)
 	if err != nil {
 		w.s.logToClient(protocol.MessageTypeWarning, "threatls: "+err.Error())
@@ -423,8 +418,7 @@ func (w *workspace) load(root string) {
 	// Files that are not open need their tokens only if a request names them; the parse is
 	// redone then (see newQuery). Not keeping them saves most of the memory.
 	parseAll(docs)
-	sc := <-scan
-	ix, err := sc.ix, sc.err
+	ix, err := scan()
 	if err != nil {
 		w.s.log.Warn("cannot scan the source files", "root", root, "err", err)
 	}
@@ -557,11 +551,7 @@ func (w *workspace) analyze(ctx context.Context, gen uint64) (*analysisState, er
 		if prev := cache[k]; reusable(prev, g) {
 			g.res = prev.res
 		} else {
-			fs := make([]*dsl.File, len(g.docs))
-			for i, d := range g.docs {
-				fs[i] = d.file()
-			}
-			res, err := analysis.AnalyzeContext(ctx, fs, mopts)
+			res, err := analysis.AnalyzeContext(ctx, g.files(), mopts)
 			if err != nil {
 				return nil, err
 			}

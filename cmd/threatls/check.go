@@ -106,7 +106,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	// The source files are scanned while the model is read and parsed: a repository's
 	// scan takes as long as parsing a large model.
-	var scans []<-chan scanned
+	var scans []func() (*codelinks.Index, error)
 	if *checkCode {
 		scans = startScans(paths)
 	}
@@ -120,8 +120,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	for i, m := range models {
 		mopts := opts
 		if *checkCode {
-			s := <-scans[i]
-			ix, err := s.ix, s.err
+			ix, err := scans[i]()
 			if err != nil {
 				fmt.Fprintf(stderr, "threatls check: %v\n", err)
 				return exitFail
@@ -223,42 +222,41 @@ func sourcePath(m model, rel string) string {
 	return filepath.Join(root, filepath.FromSlash(rel))
 }
 
-// scanned is the outcome of scanning one model root's source files.
-type scanned struct {
-	ix  *codelinks.Index
-	err error
-}
-
 // startScans starts scanning the source files under each model root (as loadModels names
-// them, in the same order) and returns where each outcome will arrive.
-func startScans(paths []string) []<-chan scanned {
+// them, in the same order) and returns the functions that wait for each index.
+func startScans(paths []string) []func() (*codelinks.Index, error) {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
-	out := make([]<-chan scanned, len(paths))
+	out := make([]func() (*codelinks.Index, error), len(paths))
 	for i, root := range paths {
-		ch := make(chan scanned, 1)
-		out[i] = ch
-		go func() {
-			ix, err := scanCode(context.Background(), root)
-			ch <- scanned{ix, err}
-		}()
+		out[i] = startScan(context.Background(), root)
 	}
 	return out
 }
 
-// scanCode scans the repository under a model root for code links and annotations.
+// scanCode scans the source files under a model root (a folder, or a .threat file's
+// folder) for code links and annotations.
 func scanCode(ctx context.Context, root string) (*codelinks.Index, error) {
+	return startScan(ctx, root)()
+}
+
+// startScan starts scanCode in the background; the function it returns waits for it.
+func startScan(ctx context.Context, root string) func() (*codelinks.Index, error) {
+	dir := root
 	if info, err := os.Stat(root); err == nil && !info.IsDir() {
-		root = filepath.Dir(root)
+		dir = filepath.Dir(root)
 	}
-	abs, err := filepath.Abs(root)
+	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, err
+		return func() (*codelinks.Index, error) { return nil, err }
 	}
-	ix, err := (&codelinks.Repo{Root: abs}).Scan(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("scanning %s for code links: %w", root, err)
+	wait := (&codelinks.Repo{Root: abs}).ScanInBackground(ctx)
+	return func() (*codelinks.Index, error) {
+		ix, err := wait()
+		if err != nil {
+			return nil, fmt.Errorf("scanning %s for code links: %w", root, err)
+		}
+		return ix, nil
 	}
-	return ix, nil
 }
