@@ -17,6 +17,7 @@ import (
 	"github.com/threatls/threatls/codelinks"
 	"github.com/threatls/threatls/dsl"
 	"github.com/threatls/threatls/internal/files"
+	"github.com/threatls/threatls/internal/hugepages"
 )
 
 // settings are the user's choices, from initializationOptions or
@@ -406,6 +407,8 @@ func (w *workspace) load(root string) {
 		w.s.logToClient(protocol.MessageTypeWarning, "threatls: "+err.Error())
 		return
 	}
+	// A large model fills fresh memory: ask for huge pages first (one fault per 2 MiB).
+	hugepages.ReserveForText(files.TotalSize(names))
 	docs := make([]*document, 0, len(names))
 	for _, name := range names {
 		data, err := os.ReadFile(name)

@@ -16,6 +16,7 @@ import (
 	"github.com/threatls/threatls/codelinks"
 	"github.com/threatls/threatls/dsl"
 	"github.com/threatls/threatls/internal/files"
+	"github.com/threatls/threatls/internal/hugepages"
 )
 
 const checkHelp = `Usage: threatls check [flags] [PATH...]
@@ -45,21 +46,28 @@ func loadModels(paths []string) ([]model, error) {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
-	p := dsl.NewParser()
-	var out []model
-	for _, root := range paths {
-		names, err := files.Find(root)
+	names := make([][]string, len(paths))
+	textBytes := 0
+	for i, root := range paths {
+		found, err := files.Find(root)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Errorf("%w; name a model folder or a .threat file", err)
 			}
 			return nil, err
 		}
-		if len(names) == 0 {
+		if len(found) == 0 {
 			return nil, fmt.Errorf("no .threat files under %s; name the folder that holds the model", root)
 		}
-		srcs := make([]dsl.Source, 0, len(names))
-		for _, name := range names {
+		names[i] = found
+		textBytes += files.TotalSize(found)
+	}
+	hugepages.ReserveForText(textBytes)
+	p := dsl.NewParser()
+	out := make([]model, 0, len(paths))
+	for i, root := range paths {
+		srcs := make([]dsl.Source, 0, len(names[i]))
+		for _, name := range names[i] {
 			data, err := os.ReadFile(name)
 			if err != nil {
 				return nil, fmt.Errorf("reading %s: %w", name, err)

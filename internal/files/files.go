@@ -63,6 +63,17 @@ func Find(root string) ([]string, error) {
 	return out, nil
 }
 
+// TotalSize returns the sum of the sizes of the named files; files it cannot stat count 0.
+func TotalSize(names []string) int {
+	total := 0
+	for _, name := range names {
+		if info, err := os.Stat(name); err == nil {
+			total += int(info.Size())
+		}
+	}
+	return total
+}
+
 func unwrapPath(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {

@@ -1,0 +1,71 @@
+package hugepages
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"unsafe"
+)
+
+const (
+	hugePage     = 2 << 20
+	madvHugePage = 14 // MADV_HUGEPAGE
+	minReserve   = 2 * hugePage
+	maxReserve   = 4 << 30
+)
+
+func reserve(n int) bool {
+	if n < minReserve || !askedFor() || strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
+		return false
+	}
+	n = min(n, maxReserve, available()/4)
+	if limit := debug.SetMemoryLimit(-1); limit < math.MaxInt64 {
+		n = min(n, int(limit/2))
+	}
+	if n < minReserve {
+		return false
+	}
+	// A large allocation is mapped fresh from the system and not written to: the runtime
+	// knows new memory is zero.
+	b := make([]byte, n)
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	start := (base + hugePage - 1) &^ (hugePage - 1)
+	end := (base + uintptr(n)) &^ (hugePage - 1)
+	_, _, errno := syscall.Syscall(syscall.SYS_MADVISE, start, end-start, madvHugePage)
+	runtime.KeepAlive(b)
+	b = nil
+	// Free the block now: until a collection frees it, new objects would go to memory
+	// mapped after it, without huge pages.
+	runtime.GC()
+	return errno == 0
+}
+
+// askedFor reports whether Linux gives transparent huge pages to memory that asks for them
+// and only to it.
+func askedFor() bool {
+	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	return err == nil && bytes.Contains(mode, []byte("[madvise]"))
+}
+
+// available returns the memory Linux says is available, in bytes, or 0.
+func available() int {
+	info, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(info)) {
+		if rest, ok := strings.CutPrefix(line, "MemAvailable:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
+}
