@@ -31,7 +31,9 @@ func reserve(n int) bool {
 		return false
 	}
 	// A large allocation is mapped fresh from the system and not written to: the runtime
-	// knows new memory is zero.
+	// knows new memory is zero. It must not start a collection of its own: the one below
+	// frees it.
+	gcPercent := debug.SetGCPercent(-1)
 	b := make([]byte, n)
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	start := (base + hugePage - 1) &^ (hugePage - 1)
@@ -39,6 +41,7 @@ func reserve(n int) bool {
 	_, _, errno := syscall.Syscall(syscall.SYS_MADVISE, start, end-start, madvHugePage)
 	runtime.KeepAlive(b)
 	b = nil
+	debug.SetGCPercent(gcPercent)
 	// Free the block now: until a collection frees it, new objects would go to memory
 	// mapped after it, without huge pages.
 	runtime.GC()
