@@ -11,14 +11,52 @@ type Source struct {
 }
 
 // ParseAll parses files on every core and returns them in the order given.
-func (p *Parser) ParseAll(srcs []Source) []*File { return p.parseAll(srcs, false) }
+func (p *Parser) ParseAll(srcs []Source) []*File {
+	out := make([]*File, len(srcs))
+	onEveryCore(len(srcs), func(i int, _ *Scratch) { out[i] = p.Parse(srcs[i].Name, srcs[i].Text) })
+	return out
+}
 
 // ParseAllDiscardingTokens is ParseAll with ParseDiscardingTokens: for analysing a model.
-func (p *Parser) ParseAllDiscardingTokens(srcs []Source) []*File { return p.parseAll(srcs, true) }
-
-func (p *Parser) parseAll(srcs []Source, discardTokens bool) []*File {
+func (p *Parser) ParseAllDiscardingTokens(srcs []Source) []*File {
 	out := make([]*File, len(srcs))
-	workers := min(runtime.GOMAXPROCS(0), len(srcs))
+	onEveryCore(len(srcs), func(i int, s *Scratch) {
+		out[i] = p.ParseDiscardingTokens(srcs[i].Name, srcs[i].Text, s)
+	})
+	return out
+}
+
+// ReadAndParseDiscardingTokens reads and parses the files named names on every core, with
+// ParseDiscardingTokens, and returns them in the order given. read(i) returns the text of
+// file i; the worker that parses a file reads it, so reading one file overlaps parsing
+// another. When read fails, the file is nil and errs[i] holds the error (errs is nil when
+// every file was read).
+func (p *Parser) ReadAndParseDiscardingTokens(names []string, read func(i int) (string, error)) (parsed []*File, errs []error) {
+	parsed = make([]*File, len(names))
+	readErrs := make([]error, len(names))
+	failed := false
+	var mu sync.Mutex
+	onEveryCore(len(names), func(i int, s *Scratch) {
+		text, err := read(i)
+		if err != nil {
+			readErrs[i] = err
+			mu.Lock()
+			failed = true
+			mu.Unlock()
+			return
+		}
+		parsed[i] = p.ParseDiscardingTokens(names[i], text, s)
+	})
+	if failed {
+		errs = readErrs
+	}
+	return parsed, errs
+}
+
+// onEveryCore calls do(i, scratch) for i in [0, n) on one worker per core; each worker
+// has its own scratch buffer.
+func onEveryCore(n int, do func(i int, s *Scratch)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for w := 0; w < workers; w++ {
@@ -27,18 +65,13 @@ func (p *Parser) parseAll(srcs []Source, discardTokens bool) []*File {
 			defer wg.Done()
 			var scratch Scratch
 			for i := range next {
-				if discardTokens {
-					out[i] = p.ParseDiscardingTokens(srcs[i].Name, srcs[i].Text, &scratch)
-				} else {
-					out[i] = p.Parse(srcs[i].Name, srcs[i].Text)
-				}
+				do(i, &scratch)
 			}
 		}()
 	}
-	for i := range srcs {
+	for i := 0; i < n; i++ {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	return out
 }

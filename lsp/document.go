@@ -38,17 +38,18 @@ func newDocument(p *dsl.Parser, uri string, version int32, text string, open boo
 	return &document{uri: uri, path: uriToPath(uri), version: version, text: text, open: open, parser: p}
 }
 
+// newParsedDocument returns the document of a file on disk (not open) parsed already; the
+// file's name is its URI.
+func newParsedDocument(p *dsl.Parser, f *dsl.File) *document {
+	d := newDocument(p, f.Name, 0, f.Text, false)
+	d.parseOnce.Do(func() { d.parsed = f })
+	return d
+}
+
 // file returns the document's parse.
 func (d *document) file() *dsl.File {
 	d.parseOnce.Do(func() { d.parsed = d.parser.Parse(d.uri, d.text) })
 	return d.parsed
-}
-
-// parseDiscardingTokens parses the document, unless it is parsed already, without keeping
-// its tokens, in s's reused buffer: a file that is not open needs them only when a request
-// names it, and newQuery parses it again then.
-func (d *document) parseDiscardingTokens(s *dsl.Scratch) {
-	d.parseOnce.Do(func() { d.parsed = d.parser.ParseDiscardingTokens(d.uri, d.text, s) })
 }
 
 // uriToPath returns the file system path of a file: URI, or "" for other schemes

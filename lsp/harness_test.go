@@ -36,8 +36,9 @@ type editor struct {
 }
 
 type editorConfig struct {
-	utf8     bool
-	initOpts map[string]any
+	utf8        bool
+	initOpts    map[string]any
+	prepareLoad func(textBytes int) (done func())
 }
 
 // newEditor starts a server on an in-memory pipe with root as its workspace folder and
@@ -50,7 +51,7 @@ func newEditor(t testing.TB, root string, cfg editorConfig) *editor {
 		published: map[string][]protocol.PublishDiagnosticsParams{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		e.done <- lsp.Serve(ctx, serverSide, lsp.Options{Version: "test", Today: "2026-11-27"})
+		e.done <- lsp.Serve(ctx, serverSide, lsp.Options{Version: "test", Today: "2026-11-27", PrepareLoad: cfg.prepareLoad})
 	}()
 	e.conn = jsonrpc2.NewConn(jsonrpc2.NewStream(clientSide))
 	e.conn.Go(ctx, e.handle)

@@ -3,9 +3,7 @@ package lsp
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -17,7 +15,6 @@ import (
 	"github.com/threatls/threatls/codelinks"
 	"github.com/threatls/threatls/dsl"
 	"github.com/threatls/threatls/internal/files"
-	"github.com/threatls/threatls/internal/hugepages"
 )
 
 // settings are the user's choices, from initializationOptions or
@@ -407,20 +404,27 @@ func (w *workspace) load(root string) {
 		w.s.logToClient(protocol.MessageTypeWarning, "threatls: "+err.Error())
 		return
 	}
-	// A large model fills fresh memory: ask for huge pages first (one fault per 2 MiB).
-	hugepages.ReserveForText(files.TotalSize(names))
-	docs := make([]*document, 0, len(names))
-	for _, name := range names {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			w.s.log.Warn("cannot read a model file", "path", name, "err", err)
-			continue
-		}
-		docs = append(docs, newDocument(w.s.parser, pathToURI(name), 0, string(data), false))
+	if prepare := w.s.opts.PrepareLoad; prepare != nil {
+		done := prepare(files.TotalSize(names))
+		defer done()
 	}
 	// Files that are not open need their tokens only if a request names them; the parse is
 	// redone then (see newQuery). Not keeping them saves most of the memory.
-	parseAll(docs)
+	uris := make([]string, len(names))
+	for i, name := range names {
+		uris[i] = pathToURI(name)
+	}
+	parsed, errs := w.s.parser.ReadAndParseDiscardingTokens(uris, func(i int) (string, error) {
+		return files.ReadText(names[i])
+	})
+	docs := make([]*document, 0, len(names))
+	for i, f := range parsed {
+		if f == nil {
+			w.s.log.Warn("cannot read a model file", "path", names[i], "err", errs[i])
+			continue
+		}
+		docs = append(docs, newParsedDocument(w.s.parser, f))
+	}
 	ix, err := scan()
 	if err != nil {
 		w.s.log.Warn("cannot scan the source files", "root", root, "err", err)
@@ -434,27 +438,6 @@ func (w *workspace) load(root string) {
 		w.codeGen++
 	}
 	w.mu.Unlock()
-}
-
-// parseAll parses documents read from disk on every core, without their tokens.
-func parseAll(docs []*document) {
-	var wg sync.WaitGroup
-	next := make(chan *document)
-	for i := 0; i < max(1, runtime.NumCPU()); i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var scratch dsl.Scratch
-			for d := range next {
-				d.parseDiscardingTokens(&scratch)
-			}
-		}()
-	}
-	for _, d := range docs {
-		next <- d
-	}
-	close(next)
-	wg.Wait()
 }
 
 // rootOf returns the model root holding path, or "".

@@ -62,19 +62,20 @@ func loadModels(paths []string) ([]model, error) {
 		names[i] = found
 		textBytes += files.TotalSize(found)
 	}
+	// The command collects rarely already (see main); huge pages spare it the page faults.
 	hugepages.ReserveForText(textBytes)
 	p := dsl.NewParser()
 	out := make([]model, 0, len(paths))
 	for i, root := range paths {
-		srcs := make([]dsl.Source, 0, len(names[i]))
-		for _, name := range names[i] {
-			data, err := os.ReadFile(name)
+		parsed, errs := p.ReadAndParseDiscardingTokens(names[i], func(j int) (string, error) {
+			return files.ReadText(names[i][j])
+		})
+		for j, err := range errs {
 			if err != nil {
-				return nil, fmt.Errorf("reading %s: %w", name, err)
+				return nil, fmt.Errorf("reading %s: %w", names[i][j], err)
 			}
-			srcs = append(srcs, dsl.Source{Name: name, Text: string(data)})
 		}
-		out = append(out, model{root: root, files: p.ParseAllDiscardingTokens(srcs)})
+		out = append(out, model{root: root, files: parsed})
 	}
 	return out, nil
 }

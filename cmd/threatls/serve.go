@@ -63,7 +63,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		// GOGC and GOMEMLIMIT override this.
 		debug.SetGCPercent(50)
 	}
-	return lsp.Serve(ctx, stdio{stdin, stdout}, lsp.Options{Log: log, Version: version})
+	return lsp.Serve(ctx, stdio{stdin, stdout}, lsp.Options{Log: log, Version: version, PrepareLoad: (&loadMemory{}).prepare})
 }
 
 // stdio joins standard input and output into one connection.

@@ -4,6 +4,7 @@ package files
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -61,6 +62,25 @@ func Find(root string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// ReadText returns the text of the file at path. It reads into one buffer of the file's
+// size and hands it over as a string, without copying (a model's text is parsed once and
+// kept).
+func ReadText(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	var b strings.Builder
+	if info, err := f.Stat(); err == nil && info.Size() > 0 {
+		b.Grow(int(info.Size()) + 1) // +1: io.Copy stops at a read of 0 bytes and EOF
+	}
+	if _, err := io.Copy(&b, f); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
 
 // TotalSize returns the sum of the sizes of the named files; files it cannot stat count 0.
