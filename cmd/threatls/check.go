@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,8 +38,18 @@ Flags:
 
 // model is one model root and its parsed files.
 type model struct {
-	root  string
-	files []*dsl.File
+	root   string
+	files  []*dsl.File
+	byName map[string]*dsl.File // files by name: every finding of a report looks its file up
+}
+
+// newModel returns the model of root's parsed files.
+func newModel(root string, files []*dsl.File) model {
+	m := model{root: root, files: files, byName: make(map[string]*dsl.File, len(files))}
+	for _, f := range files {
+		m.byName[f.Name] = f
+	}
+	return m
 }
 
 // loadModels reads the models named on the command line.
@@ -75,7 +86,7 @@ func loadModels(paths []string) ([]model, error) {
 				return nil, fmt.Errorf("reading %s: %w", names[i][j], err)
 			}
 		}
-		out = append(out, model{root: root, files: parsed})
+		out = append(out, newModel(root, parsed))
 	}
 	return out, nil
 }
@@ -179,27 +190,34 @@ type checked struct {
 	res   *analysis.Result
 }
 
-func fileByName(m model, name string) *dsl.File {
-	for _, f := range m.files {
-		if f.Name == name {
-			return f
-		}
-	}
-	return nil
-}
+func fileByName(m model, name string) *dsl.File { return m.byName[name] }
 
 func writeText(w io.Writer, results []checked) {
+	// file:line:col: level: message [code], appended into one reused line: a large model
+	// has a hundred thousand findings, and fmt would allocate for each of their values.
+	var b []byte
 	for _, c := range results {
 		for _, f := range c.res.Findings {
-			file := fileByName(c.model, f.File)
 			name, line, col := f.File, 1, 1
-			switch {
+			switch file := fileByName(c.model, f.File); {
 			case f.Source != nil:
 				name, line, col = sourcePath(c.model, f.File), f.Source.Line, f.Source.Col
 			case file != nil:
 				line, col = file.Lines.Position(f.Span.Start)
 			}
-			fmt.Fprintf(w, "%s:%d:%d: %s: %s [%s]\n", name, line, col, f.Level, f.Message, f.Code)
+			b = append(b[:0], name...)
+			b = append(b, ':')
+			b = strconv.AppendInt(b, int64(line), 10)
+			b = append(b, ':')
+			b = strconv.AppendInt(b, int64(col), 10)
+			b = append(b, ": "...)
+			b = append(b, f.Level.String()...)
+			b = append(b, ": "...)
+			b = append(b, f.Message...)
+			b = append(b, " ["...)
+			b = append(b, f.Code...)
+			b = append(b, "]\n"...)
+			_, _ = w.Write(b)
 		}
 		fmt.Fprintf(w, "%s: %s, %s; %s\n", c.model.root, plural(len(c.model.files), "file"), c.res.Summary(), levelCounts(c.res.Findings))
 	}
