@@ -615,7 +615,7 @@ func TestRiskMatrix(t *testing.T) {
 			if r.Severity != want[l][i] {
 				t.Errorf("likelihood %s × impact %s = %s, want %s", levelNames[l], levelNames[i], r.Severity, want[l][i])
 			}
-			wantContains(t, "rating", r.Why, fmt.Sprintf("likelihood %s (lw) × impact %s (iw)", levelNames[l], levelNames[i]))
+			wantContains(t, "rating", r.Why(), fmt.Sprintf("likelihood %s (lw) × impact %s (iw)", levelNames[l], levelNames[i]))
 		}
 	}
 	if r := rate(7, "", -3, ""); r.Likelihood != "high" || r.Impact != "low" {
@@ -633,7 +633,7 @@ threat d { on api; likelihood low; impact low }
 			t.Errorf("threat %s: %s, want %s", id, got, w)
 		}
 	}
-	wantContains(t, "rating", res.Threat("b").Rating.Why, "not declared, assumed medium")
+	wantContains(t, "rating", res.Threat("b").Rating.Why(), "not declared, assumed medium")
 	levels := map[string]dsl.Severity{}
 	for _, f := range findingsWith(res, "open-threat") {
 		levels[f.ThreatID] = f.Level

@@ -59,8 +59,14 @@ var owaspMatrix = [3][3]Risk{
 type Rating struct {
 	Likelihood, Impact string // low, medium, high
 	Severity           Risk
-	// Why explains the rating in one line.
-	Why string
+	// why the likelihood and the impact are what they are, for Why
+	likelihoodWhy, impactWhy string
+}
+
+// Why explains the rating in one line. It is made when asked: a large model rates a
+// hundred thousand threats, and few explanations are ever read.
+func (r Rating) Why() string {
+	return r.Severity.String() + " = likelihood " + r.Likelihood + " (" + r.likelihoodWhy + ") × impact " + r.Impact + " (" + r.impactWhy + ")"
 }
 
 func rate(likelihood int, lWhy string, impact int, iWhy string) Rating {
@@ -71,7 +77,9 @@ func rate(likelihood int, lWhy string, impact int, iWhy string) Rating {
 		Likelihood: levelNames[likelihood],
 		Impact:     levelNames[impact],
 		Severity:   sev,
-		Why:        sev.String() + " = likelihood " + levelNames[likelihood] + " (" + lWhy + ") × impact " + levelNames[impact] + " (" + iWhy + ")",
+
+		likelihoodWhy: lWhy,
+		impactWhy:     iWhy,
 	}
 }
 

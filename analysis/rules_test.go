@@ -415,7 +415,7 @@ func TestRules(t *testing.T) {
 				t.Errorf("%s is %s, want open", c.id, th.State)
 			}
 			if th.Rating.Severity != c.severity {
-				t.Errorf("%s has severity %s, want %s (%s)", c.id, th.Rating.Severity, c.severity, th.Rating.Why)
+				t.Errorf("%s has severity %s, want %s (%s)", c.id, th.Rating.Severity, c.severity, th.Rating.Why())
 			}
 			if th.Rule == nil || th.Rule.ID != r.ID || th.Why == "" || th.Title != r.Title {
 				t.Errorf("%s: generated %v, why %q, title %q", c.id, th.Rule != nil, th.Why, th.Title)

@@ -307,7 +307,7 @@ func (s *Server) inlayHint(ctx context.Context, raw json.RawMessage) (any, error
 			return
 		}
 		if t := q.res.Threat(d.ID()); t != nil {
-			out = append(out, inlayHint{Position: positionOf(q.file.Lines, d.IDSpan().End, q.enc), Label: ": " + t.Rating.Severity.String(), PaddingLeft: false, Tooltip: t.Rating.Why})
+			out = append(out, inlayHint{Position: positionOf(q.file.Lines, d.IDSpan().End, q.enc), Label: ": " + t.Rating.Severity.String(), PaddingLeft: false, Tooltip: t.Rating.Why()})
 		}
 	})
 	return out, nil

@@ -219,7 +219,7 @@ func writeThreatHTML(b *strings.Builder, res *analysis.Result, t *analysis.Threa
 	b.WriteString("<table>\n")
 	row := func(k, v string) { fmt.Fprintf(b, "<tr><th scope=\"row\">%s</th><td>%s</td></tr>\n", k, v) }
 	row("State", stateHTML(t.State))
-	row("Severity", sevHTML(t.Rating.Severity)+" — "+htmlRich(ticks(t.Rating.Why)))
+	row("Severity", sevHTML(t.Rating.Severity)+" — "+htmlRich(ticks(t.Rating.Why())))
 	row("Target", htmlRich(targetsRich(res, t)))
 	if len(t.Stride) > 0 {
 		row("STRIDE", esc(strideNames(t.Stride)))

@@ -158,7 +158,7 @@ func writeThreatMarkdown(b *strings.Builder, res *analysis.Result, t *analysis.T
 	fmt.Fprintf(b, "<a id=\"%s\"></a>**%s**\n\n", anchor(t.ID), mdEsc(oneLine(t.Title)))
 	b.WriteString("| | |\n|---|---|\n")
 	fmt.Fprintf(b, "| State | %s |\n", stateCell(t))
-	fmt.Fprintf(b, "| Severity | %s |\n", mdRich(ticks(t.Rating.Why)))
+	fmt.Fprintf(b, "| Severity | %s |\n", mdRich(ticks(t.Rating.Why())))
 	fmt.Fprintf(b, "| Target | %s |\n", mdRich(targetsRich(res, t)))
 	if len(t.Stride) > 0 {
 		fmt.Fprintf(b, "| STRIDE | %s |\n", mdEsc(strideNames(t.Stride)))

@@ -92,7 +92,7 @@ func writeJSON(w io.Writer, results []checked) error {
 		}
 		for _, t := range c.res.Threats {
 			jt := jsonThreat{ID: t.ID, Title: t.Title, Stride: t.Stride, Likelihood: t.Rating.Likelihood, Impact: t.Rating.Impact,
-				Severity: t.Rating.Severity.String(), Rating: t.Rating.Why, State: string(t.State), StateWhy: t.StateWhy, CWE: t.CWE, CAPEC: t.CAPEC}
+				Severity: t.Rating.Severity.String(), Rating: t.Rating.Why(), State: string(t.State), StateWhy: t.StateWhy, CWE: t.CWE, CAPEC: t.CAPEC}
 			if jt.Stride == nil {
 				jt.Stride = []string{}
 			}
