@@ -57,6 +57,10 @@ type workspace struct {
 	// typing without a pause cannot keep them waiting.
 	cancelRun context.CancelFunc
 	waiting   int
+	// requested is signalled when a request starts waiting for an analysis: the whole
+	// analysis does not settle then (see settleDelay).
+	requested   chan struct{}
+	settleDelay time.Duration
 	// focusIndex indexes each model's declarations for the focused analyses of quick,
 	// which alone uses it (on the analysis loop), by model key.
 	focusIndex map[string]*analysis.FocusIndex
@@ -93,6 +97,7 @@ type analysisState struct {
 func newWorkspace(s *Server) *workspace {
 	return &workspace{s: s, disk: map[string]*document{}, open: map[string]*document{}, published: map[string]*published{},
 		updated: make(chan struct{}), done: make(chan struct{}), cache: map[string]*modelResult{},
+		requested: make(chan struct{}, 1), settleDelay: settleDelay,
 		settings: settings{Threshold: analysis.RiskNote, Coverage: true}, code: map[string]*codelinks.Index{}, latest: &analysisState{byURI: map[string]*modelResult{}, docs: map[string]*document{}}}
 }
 
@@ -177,6 +182,10 @@ func (w *workspace) await(ctx context.Context, gen uint64) (*analysisState, erro
 		w.waiting++
 		w.mu.Unlock()
 		select {
+		case w.requested <- struct{}{}:
+		default:
+		}
+		select {
 		case <-ch:
 		case <-ctx.Done():
 		}
@@ -227,6 +236,10 @@ func (w *workspace) run() {
 		if !ok {
 			continue
 		}
+		if quick && !w.settle(ctx) {
+			done()
+			continue // typing goes on: its next keystroke comes first
+		}
 		st, err := w.analyzeUnlessChanged(ctx, gen)
 		done()
 		if err != nil {
@@ -251,6 +264,35 @@ func (w *workspace) run() {
 			return
 		}
 		w.mu.Unlock()
+	}
+}
+
+// settleDelay is how long the whole model waits after the edited document's diagnostics
+// are sent. The editor runs on the same cores: it is decoding and showing them (a file
+// of a large model has a thousand), and the next keystroke is likelier than a pause.
+// Measured at 1,000 services with a client on the same two cores: a keystroke's
+// diagnostics came 9 ms sooner (49 -> 40 ms), every file's 27 ms later.
+const settleDelay = 30 * time.Millisecond
+
+// settle waits w.settleDelay before the whole analysis. It returns false when a change came
+// in meanwhile (ctx is cancelled), and at once when a request waits for the analysis.
+func (w *workspace) settle(ctx context.Context) bool {
+	select {
+	case <-w.requested: // a request that came before
+	default:
+	}
+	if w.requestsWaiting() {
+		return true
+	}
+	t := time.NewTimer(w.settleDelay)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-w.requested:
+		return true
+	case <-t.C:
+		return true
 	}
 }
 

@@ -9,7 +9,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	segjson "github.com/segmentio/encoding/json"
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
@@ -165,8 +165,12 @@ func startServer(bin string) (*client, error) {
 			c.status <- struct{}{}
 		}
 		if req.Method() == "textDocument/publishDiagnostics" {
+			// Decoded as an editor would, with a quick decoder: segmentio's, which
+			// go.lsp.dev/jsonrpc2 uses for every message, is closer to the JSON.parse of
+			// VS Code than encoding/json, which took 7-12 ms more for the 0.8 MB of
+			// diagnostics of a file of the 1,000-service model.
 			var p protocol.PublishDiagnosticsParams
-			if json.Unmarshal(req.Params(), &p) == nil {
+			if segjson.Unmarshal(req.Params(), &p) == nil {
 				c.diags <- p
 			}
 		}
