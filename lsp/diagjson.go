@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	utf8p "unicode/utf8"
 
@@ -13,10 +14,10 @@ import (
 // is several times quicker than the reflective encoder, and the result is handed on as a
 // json.RawMessage, which is copied rather than encoded again.
 
-// encodeDiagnostics returns params as JSON, the same document encoding/json makes (a test
-// compares them). Values of a type it does not know (a numeric code, other data) make it
-// fall back to encoding/json.
-func encodeDiagnostics(p protocol.PublishDiagnosticsParams) (json.RawMessage, error) {
+// encodeDiagnostics appends params as JSON to dst: the same document encoding/json makes
+// (a test compares them). Values of a type it does not know (a numeric code, other data)
+// make it fall back to encoding/json.
+func encodeDiagnostics(dst []byte, p protocol.PublishDiagnosticsParams) ([]byte, error) {
 	size := 64 + len(p.URI)
 	for _, d := range p.Diagnostics {
 		size += 256 + len(d.Message)
@@ -24,7 +25,8 @@ func encodeDiagnostics(p protocol.PublishDiagnosticsParams) (json.RawMessage, er
 			size += 90 + len(r.Location.URI) + len(r.Message)
 		}
 	}
-	b := make([]byte, 0, size)
+	start := len(dst)
+	b := slices.Grow(dst, size)
 	b = append(b, `{"uri":`...)
 	b = appendJSONString(b, string(p.URI))
 	if p.Version != 0 {
@@ -38,11 +40,11 @@ func encodeDiagnostics(p protocol.PublishDiagnosticsParams) (json.RawMessage, er
 		}
 		var ok bool
 		if b, ok = appendDiagnostic(b, d); !ok {
-			return json.Marshal(p)
+			doc, err := json.Marshal(p)
+			return append(b[:start], doc...), err
 		}
 	}
-	b = append(b, "]}"...)
-	return b, nil
+	return append(b, "]}"...), nil
 }
 
 func appendDiagnostic(b []byte, d protocol.Diagnostic) ([]byte, bool) {

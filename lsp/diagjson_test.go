@@ -30,10 +30,14 @@ func TestEncodeDiagnosticsMatchesEncodingJSON(t *testing.T) {
 		}},
 	}
 	for i, p := range cases {
-		got, err := encodeDiagnostics(p)
+		got, err := encodeDiagnostics([]byte("prefix"), p)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if string(got[:6]) != "prefix" {
+			t.Fatalf("case %d: the encoding did not append to what the buffer held: %.20s", i, got)
+		}
+		got = got[6:]
 		want, err := json.Marshal(p)
 		if err != nil {
 			t.Fatal(err)
@@ -63,8 +67,10 @@ func BenchmarkEncodeDiagnostics(b *testing.B) {
 	}
 	b.Run("hand", func(b *testing.B) {
 		b.ReportAllocs()
+		var buf []byte // reused, as the server reuses it
 		for b.Loop() {
-			if _, err := encodeDiagnostics(p); err != nil {
+			var err error
+			if buf, err = encodeDiagnostics(buf[:0], p); err != nil {
 				b.Fatal(err)
 			}
 		}

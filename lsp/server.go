@@ -341,10 +341,10 @@ func (s *Server) notify(method string, params any) {
 	}
 }
 
-// notifyRaw sends a notification whose params are encoded already.
-func (s *Server) notifyRaw(method string, params json.RawMessage) {
-	if _, err := s.stream.writeNotification(method, params); err != nil {
-		s.log.Debug("notify failed", "method", method, "err", err)
+// writeMessage writes a message encoded already (see appendNotificationStart).
+func (s *Server) writeMessage(body []byte) {
+	if _, err := s.stream.writeBody(body); err != nil {
+		s.log.Debug("writing a message failed", "err", err)
 	}
 }
 

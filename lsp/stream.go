@@ -311,17 +311,14 @@ func (s *stream) Write(_ context.Context, msg jsonrpc2.Message) (int64, error) {
 	return s.writeBody(data)
 }
 
-// writeNotification sends a notification whose params are JSON already: built here, the
-// message is not encoded again (jsonrpc2 would re-validate and compact the params twice,
-// which for a file's diagnostics cost more than making them).
-func (s *stream) writeNotification(method string, params json.RawMessage) (int64, error) {
-	data := make([]byte, 0, len(params)+len(method)+48)
-	data = append(data, `{"jsonrpc":"2.0","method":`...)
-	data = appendJSONString(data, method)
-	data = append(data, `,"params":`...)
-	data = append(data, params...)
-	data = append(data, '}')
-	return s.writeBody(data)
+// appendNotificationStart appends a notification's body up to its params: the params and
+// a closing brace complete it. Built so, with the params encoded by hand, a message is not
+// encoded again (jsonrpc2 would re-validate and compact the params twice, which for a
+// file's diagnostics cost more than making them).
+func appendNotificationStart(b []byte, method string) []byte {
+	b = append(b, `{"jsonrpc":"2.0","method":`...)
+	b = appendJSONString(b, method)
+	return append(b, `,"params":`...)
 }
 
 // writeBody frames and writes one message body.

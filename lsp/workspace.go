@@ -61,6 +61,9 @@ type workspace struct {
 	// analysis does not settle then (see settleDelay).
 	requested   chan struct{}
 	settleDelay time.Duration
+	// sendBuf is the buffer diagnostics are encoded into, reused; only the analysis loop
+	// (run) sends diagnostics.
+	sendBuf []byte
 	// focusIndex indexes each model's declarations for the focused analyses of quick,
 	// which alone uses it (on the analysis loop), by model key.
 	focusIndex map[string]*analysis.FocusIndex
@@ -711,12 +714,16 @@ func (w *workspace) sendDiagnostics(d *document, fs []analysis.Finding, st *anal
 	if d.open {
 		params.Version = uint32(d.version)
 	}
-	raw, err := encodeDiagnostics(params)
+	// The message is written into one buffer, kept for the next: a file of a large model
+	// has a megabyte of diagnostics, sent again on every keystroke.
+	body, err := encodeDiagnostics(appendNotificationStart(w.sendBuf[:0], "textDocument/publishDiagnostics"), params)
 	if err != nil {
 		w.s.log.Warn("cannot encode diagnostics", "uri", d.uri, "err", err)
 		return
 	}
-	w.s.notifyRaw("textDocument/publishDiagnostics", raw)
+	body = append(body, '}')
+	w.s.writeMessage(body)
+	w.sendBuf = body
 }
 
 // fingerprint hashes (FNV-1a) what the diagnostics of findings show, so that an unchanged
