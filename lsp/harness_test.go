@@ -38,7 +38,7 @@ type editor struct {
 type editorConfig struct {
 	utf8        bool
 	initOpts    map[string]any
-	prepareLoad func(textBytes int) (done func())
+	prepareLoad func(textBytes int) (parsed, analysed func())
 }
 
 // newEditor starts a server on an in-memory pipe with root as its workspace folder and

@@ -3,35 +3,48 @@ package lsp_test
 import (
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestPrepareLoadBracketsReadingTheModel: the server tells its host how much model text it
-// is about to read (the binary readies memory for it) and when the files are parsed; the
-// files read then give their diagnostics.
+// is about to read (the binary readies memory for it), when the files are parsed and when
+// their first whole analysis is published; the files read give their diagnostics.
 func TestPrepareLoadBracketsReadingTheModel(t *testing.T) {
 	b := "mitigation m \"Prepared statements — ünïcode\" { mitigates sqlj; status implemented }\n"
 	root := writeModel(t, map[string]string{"a.threat": shopModel, "sub/b.threat": b})
 	var mu sync.Mutex
 	var sizes []int
-	doneCalls := 0
-	e := newEditor(t, root, editorConfig{prepareLoad: func(textBytes int) func() {
-		mu.Lock()
-		defer mu.Unlock()
-		sizes = append(sizes, textBytes)
+	var events []string
+	record := func(what string) func() {
 		return func() {
 			mu.Lock()
 			defer mu.Unlock()
-			doneCalls++
+			events = append(events, what)
 		}
+	}
+	e := newEditor(t, root, editorConfig{prepareLoad: func(textBytes int) (func(), func()) {
+		mu.Lock()
+		defer mu.Unlock()
+		sizes = append(sizes, textBytes)
+		return record("parsed"), record("analysed")
 	}})
 	e.awaitDiags(e.uri("sub/b.threat"), "unknown threat, from the file read at start", hasDiag("unknown-ref", "did you mean `sqli`?"))
 	e.awaitDiags(e.uri("a.threat"), "open threat, from the file read at start", hasDiag("open-threat", "`sqli`"))
+	// The whole analysis is published after the files' diagnostics: wait for its call.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		mu.Lock()
+		n := len(events)
+		mu.Unlock()
+		if n >= 2 || time.Now().After(deadline) {
+			break
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if want := len(shopModel) + len(b); len(sizes) != 1 || sizes[0] != want {
 		t.Errorf("PrepareLoad called with %v; want once with %d (the bytes of both files)", sizes, want)
 	}
-	if doneCalls != 1 {
-		t.Errorf("the function PrepareLoad returned was called %d times; want once", doneCalls)
+	if len(events) != 2 || events[0] != "parsed" || events[1] != "analysed" {
+		t.Errorf("PrepareLoad's functions were called %v; want [parsed analysed], each once", events)
 	}
 }

@@ -27,9 +27,10 @@ type Options struct {
 	// Version is reported in the initialize result.
 	Version string
 	// PrepareLoad, when set, is called before the model files under a root are read, with
-	// their size in bytes, and the function it returns once they are parsed. The threatls
-	// binary readies the process's memory there (huge pages, the collector paused).
-	PrepareLoad func(textBytes int) (done func())
+	// their size in bytes; parsed is called once they are parsed, analysed once the first
+	// whole analysis after the load is published. The threatls binary readies the
+	// process's memory there (huge pages; the collector paused while parsing).
+	PrepareLoad func(textBytes int) (parsed, analysed func())
 	// Today, when set, replaces the current date (tests).
 	Today string
 	// addHandlers lets tests install extra handlers.

@@ -64,6 +64,9 @@ type workspace struct {
 	// sendBuf is the buffer diagnostics are encoded into, reused; only the analysis loop
 	// (run) sends diagnostics.
 	sendBuf []byte
+	// afterAnalysis are called when the next whole analysis is published (see
+	// Options.PrepareLoad); only the analysis loop uses them.
+	afterAnalysis []func()
 	// focusIndex indexes each model's declarations for the focused analyses of quick,
 	// which alone uses it (on the analysis loop), by model key.
 	focusIndex map[string]*analysis.FocusIndex
@@ -249,6 +252,10 @@ func (w *workspace) run() {
 			continue // a change came in: analyse the newer documents
 		}
 		w.publish(st)
+		for _, f := range w.afterAnalysis {
+			f()
+		}
+		w.afterAnalysis = nil
 
 		w.mu.Lock()
 		w.latest = st
@@ -450,8 +457,9 @@ func (w *workspace) load(root string) {
 		return
 	}
 	if prepare := w.s.opts.PrepareLoad; prepare != nil {
-		done := prepare(files.TotalSize(names))
-		defer done()
+		parsed, analysed := prepare(files.TotalSize(names))
+		defer parsed()
+		w.afterAnalysis = append(w.afterAnalysis, analysed)
 	}
 	// Files that are not open need their tokens only if a request names them; the parse is
 	// redone then (see newQuery). Not keeping them saves most of the memory.

@@ -17,19 +17,21 @@ type loadMemory struct {
 }
 
 // prepare readies memory for loading a model of textBytes bytes of text: it asks for huge
-// pages on the heap the syntax trees will fill, and pauses the collector until done is
-// called. A parse makes little garbage (nearly all it allocates is the tree it keeps), so
-// collecting during it is work for nothing: at 1,000 services the server collected eight
-// times while reading the model. A memory limit (GOMEMLIMIT) still holds during the pause.
-func (m *loadMemory) prepare(textBytes int) (done func()) {
-	hugepages.ReserveForText(textBytes)
+// pages on the heap the syntax trees and the first analysis will fill, and pauses the
+// collector until parsed is called. A parse makes little garbage (nearly all it allocates
+// is the tree it keeps), so collecting during it is work for nothing: at 1,000 services
+// the server collected eight times while reading the model. A memory limit (GOMEMLIMIT)
+// still holds during the pause. analysed ends the asking for huge pages (see
+// hugepages.Region.End): the server lives on, and its heap shrinks after the load.
+func (m *loadMemory) prepare(textBytes int) (parsed, analysed func()) {
+	region := hugepages.ReserveForText(textBytes)
 	m.mu.Lock()
 	if m.loading == 0 {
 		m.gcPercent = debug.SetGCPercent(-1)
 	}
 	m.loading++
 	m.mu.Unlock()
-	return sync.OnceFunc(func() {
+	parsed = sync.OnceFunc(func() {
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		m.loading--
@@ -37,4 +39,5 @@ func (m *loadMemory) prepare(textBytes int) (done func()) {
 			debug.SetGCPercent(m.gcPercent)
 		}
 	})
+	return parsed, sync.OnceFunc(region.End)
 }

@@ -9,15 +9,34 @@
 // page costs one fault for 512 of them.
 package hugepages
 
+// Region is heap memory Reserve asked huge pages for.
+type Region struct {
+	start, end uintptr
+	ended      bool
+}
+
 // Reserve grows the heap by about n bytes that Linux may back with 2 MiB pages, and frees
-// them again at once, so that the allocations that follow fill them. It returns whether it
-// did so: never on other systems, when n is under 4 MiB, when huge pages are not enabled
-// for memory that asks (they are "never", or "always" and need no asking), when GODEBUG
-// has disablethp=1, or when n would not fit the memory available. n is capped below the
-// memory available and the Go memory limit. Reserve runs a garbage collection; call it
-// before a large load, not on a hot path.
-func Reserve(n int) bool {
+// them again at once, so that the allocations that follow fill them. It returns the region
+// asked for, or nil when it asked for none: always on other systems; when n is under 4 MiB,
+// when huge pages are not enabled for memory that asks (they are "never", or "always" and
+// need no asking), when GODEBUG has disablethp=1, or when n would not fit the memory
+// available. n is capped below the memory available and the Go memory limit. Reserve runs
+// a garbage collection; call it before a large load, not on a hot path.
+func Reserve(n int) *Region {
 	return reserve(n)
+}
+
+// End stops asking for huge pages on the region, for a process that lives on after its
+// load: memory its heap touches there from now on gets 4 KiB pages, and Linux's khugepaged
+// no longer fills the pages the collector gives back into whole 2 MiB pages again (which
+// would grow a long-running server's memory back towards its peak). Huge pages in place
+// stay. End on nil does nothing; only the first call does anything.
+func (r *Region) End() {
+	if r == nil || r.ended {
+		return
+	}
+	r.ended = true
+	r.stopAsking()
 }
 
 // heapPerTextByte is the heap a model takes per byte of its text once parsed and analysed,
@@ -26,6 +45,6 @@ func Reserve(n int) bool {
 const heapPerTextByte = 64
 
 // ReserveForText reserves the heap a model of textBytes bytes of text will take, as Reserve.
-func ReserveForText(textBytes int) bool {
+func ReserveForText(textBytes int) *Region {
 	return Reserve(textBytes * heapPerTextByte)
 }

@@ -13,22 +13,23 @@ import (
 )
 
 const (
-	hugePage     = 2 << 20
-	madvHugePage = 14 // MADV_HUGEPAGE
-	minReserve   = 2 * hugePage
-	maxReserve   = 4 << 30
+	hugePage       = 2 << 20
+	madvHugePage   = 14 // MADV_HUGEPAGE
+	madvNoHugePage = 15 // MADV_NOHUGEPAGE
+	minReserve     = 2 * hugePage
+	maxReserve     = 4 << 30
 )
 
-func reserve(n int) bool {
+func reserve(n int) *Region {
 	if n < minReserve || !askedFor() || strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
-		return false
+		return nil
 	}
 	n = min(n, maxReserve, available()/4)
 	if limit := debug.SetMemoryLimit(-1); limit < math.MaxInt64 {
 		n = min(n, int(limit/2))
 	}
 	if n < minReserve {
-		return false
+		return nil
 	}
 	// A large allocation is mapped fresh from the system and not written to: the runtime
 	// knows new memory is zero. It must not start a collection of its own: the one below
@@ -45,7 +46,15 @@ func reserve(n int) bool {
 	// Free the block now: until a collection frees it, new objects would go to memory
 	// mapped after it, without huge pages.
 	runtime.GC()
-	return errno == 0
+	if errno != 0 {
+		return nil
+	}
+	return &Region{start: start, end: end}
+}
+
+func (r *Region) stopAsking() {
+	// The heap never gives its address space back: the range is still mapped.
+	_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, r.start, r.end-r.start, madvNoHugePage)
 }
 
 // askedFor reports whether Linux gives transparent huge pages to memory that asks for them

@@ -14,14 +14,12 @@ func TestReserveGivesHugePages(t *testing.T) {
 		t.Skip("transparent huge pages are not in madvise mode here")
 	}
 	before := anonHugeKB(t)
-	if !Reserve(64 << 20) {
-		t.Fatal("Reserve(64 MiB) = false on a machine in madvise mode")
+	r := Reserve(64 << 20)
+	if r == nil {
+		t.Fatal("Reserve(64 MiB) = nil on a machine in madvise mode")
 	}
-	// Small objects, as a parser makes them, fill the freed block.
-	var keep [][]byte
-	for range 40_000 {
-		keep = append(keep, make([]byte, 1024))
-	}
+	defer r.End()
+	keep := fill(40 << 20)
 	got := anonHugeKB(t) - before
 	if got < 16<<10 {
 		t.Errorf("after 40 MB of small objects, %d KiB more are in huge pages; want at least 16 MiB", got)
@@ -29,13 +27,43 @@ func TestReserveGivesHugePages(t *testing.T) {
 	_ = keep
 }
 
+// TestEndStopsAsking: after End, memory the heap fills in the region gets small pages.
+func TestEndStopsAsking(t *testing.T) {
+	if !askedFor() {
+		t.Skip("transparent huge pages are not in madvise mode here")
+	}
+	r := Reserve(64 << 20)
+	if r == nil {
+		t.Fatal("Reserve(64 MiB) = nil on a machine in madvise mode")
+	}
+	r.End()
+	r.End() // a second call does nothing
+	before := anonHugeKB(t)
+	keep := fill(40 << 20)
+	if got := anonHugeKB(t) - before; got > 4<<10 {
+		t.Errorf("after End, 40 MB of small objects put %d KiB more in huge pages; want (nearly) none", got)
+	}
+	_ = keep
+	var none *Region
+	none.End() // nil: nothing was asked for
+}
+
+// fill allocates n bytes of small objects, as a parser makes them, and keeps them.
+func fill(n int) [][]byte {
+	var keep [][]byte
+	for range n / 1024 {
+		keep = append(keep, make([]byte, 1024))
+	}
+	return keep
+}
+
 func TestReserveSkipsSmallAndWhenDisabled(t *testing.T) {
-	if Reserve(1 << 20) {
-		t.Error("Reserve(1 MiB) = true; want false (under two huge pages)")
+	if r := Reserve(1 << 20); r != nil {
+		t.Error("Reserve(1 MiB) asked for huge pages; want nil (under two huge pages)")
 	}
 	t.Setenv("GODEBUG", "disablethp=1")
-	if Reserve(64 << 20) {
-		t.Error("Reserve with GODEBUG=disablethp=1 = true; want false")
+	if r := Reserve(64 << 20); r != nil {
+		t.Error("Reserve with GODEBUG=disablethp=1 asked for huge pages; want nil")
 	}
 }
 
