@@ -19,8 +19,8 @@ type Region struct {
 // them again at once, so that the allocations that follow fill them. It returns the region
 // asked for, or nil when it asked for none: always on other systems; when n is under 4 MiB,
 // when huge pages are not enabled for memory that asks (they are "never", or "always" and
-// need no asking), when GODEBUG has disablethp=1, or when n would not fit the memory
-// available. n is capped below the memory available and the Go memory limit. Reserve runs
+// need no asking), when GODEBUG has disablethp=1, when Linux commits memory strictly
+// (vm.overcommit_memory = 2), or when n would not fit the memory available. n is capped below the memory available and the Go memory limit. Reserve runs
 // a garbage collection; call it before a large load, not on a hot path.
 func Reserve(n int) *Region {
 	return reserve(n)

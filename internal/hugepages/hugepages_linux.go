@@ -21,7 +21,7 @@ const (
 )
 
 func reserve(n int) *Region {
-	if n < minReserve || !askedFor() || strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
+	if n < minReserve || !askedFor() || strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") || strictOvercommit() {
 		return nil
 	}
 	n = min(n, maxReserve, available()/4)
@@ -62,6 +62,14 @@ func (r *Region) stopAsking() {
 func askedFor() bool {
 	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
 	return err == nil && bytes.Contains(mode, []byte("[madvise]"))
+}
+
+// strictOvercommit reports whether Linux refuses memory beyond its commit limit
+// (vm.overcommit_memory = 2): there, the block Reserve maps counts against the limit
+// although it is never written, and the runtime cannot survive a refused mapping.
+func strictOvercommit() bool {
+	mode, err := os.ReadFile("/proc/sys/vm/overcommit_memory")
+	return err != nil || strings.TrimSpace(string(mode)) == "2"
 }
 
 // available returns the memory Linux says is available, in bytes, or 0.
