@@ -1184,7 +1184,9 @@ func Explain(t *Threat) string {
 		}
 		fmt.Fprintf(&b, "- STRIDE: %s\n", strings.Join(names, ", "))
 	}
-	fmt.Fprintf(&b, "- Severity: %s\n", t.Rating.Why())
+	if why := t.Rating.Why(); why != "" { // a threat cleared by design is not rated
+		fmt.Fprintf(&b, "- Severity: %s\n", why)
+	}
 	fmt.Fprintf(&b, "- State: %s — %s\n", t.State, t.StateWhy)
 	for _, id := range t.CWE {
 		if e, ok := taxonomy.CWE(id); ok {

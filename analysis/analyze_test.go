@@ -621,6 +621,9 @@ func TestRiskMatrix(t *testing.T) {
 	if r := rate(7, "", -3, ""); r.Likelihood != "high" || r.Impact != "low" {
 		t.Errorf("levels are not clamped: %+v", r)
 	}
+	if why := (Rating{}).Why(); why != "" {
+		t.Errorf("an unrated threat (cleared by design) explains a rating: %q", why)
+	}
 
 	res := analyzeText(t, `service api {}
 threat a { on api; likelihood low; impact high }

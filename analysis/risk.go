@@ -63,9 +63,13 @@ type Rating struct {
 	likelihoodWhy, impactWhy string
 }
 
-// Why explains the rating in one line. It is made when asked: a large model rates a
-// hundred thousand threats, and few explanations are ever read.
+// Why explains the rating in one line, or is empty for a threat that was not rated (one
+// cleared by design). It is made when asked: a large model rates a hundred thousand
+// threats, and few explanations are ever read.
 func (r Rating) Why() string {
+	if r.Likelihood == "" {
+		return ""
+	}
 	return r.Severity.String() + " = likelihood " + r.Likelihood + " (" + r.likelihoodWhy + ") × impact " + r.Impact + " (" + r.impactWhy + ")"
 }
 

@@ -34,23 +34,20 @@ func (p *Parser) ParseAllDiscardingTokens(srcs []Source) []*File {
 func (p *Parser) ReadAndParseDiscardingTokens(names []string, read func(i int) (string, error)) (parsed []*File, errs []error) {
 	parsed = make([]*File, len(names))
 	readErrs := make([]error, len(names))
-	failed := false
-	var mu sync.Mutex
 	onEveryCore(len(names), func(i int, s *Scratch) {
 		text, err := read(i)
 		if err != nil {
 			readErrs[i] = err
-			mu.Lock()
-			failed = true
-			mu.Unlock()
 			return
 		}
 		parsed[i] = p.ParseDiscardingTokens(names[i], text, s)
 	})
-	if failed {
-		errs = readErrs
+	for _, err := range readErrs {
+		if err != nil {
+			return parsed, readErrs
+		}
 	}
-	return parsed, errs
+	return parsed, nil
 }
 
 // onEveryCore calls do(i, scratch) for i in [0, n) on one worker per core; each worker

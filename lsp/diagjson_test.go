@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -51,6 +52,39 @@ func TestEncodeDiagnosticsMatchesEncodingJSON(t *testing.T) {
 		}
 		if !reflect.DeepEqual(g, w) {
 			t.Errorf("case %d:\ngot  %s\nwant %s", i, got, want)
+		}
+	}
+}
+
+// TestEncodeDiagnosticsIntoReusedBuffer: a long message, then a short one, encoded into the
+// same buffer as the server reuses it, each as encoding/json makes it.
+func TestEncodeDiagnosticsIntoReusedBuffer(t *testing.T) {
+	rng := protocol.Range{Start: protocol.Position{Line: 1, Character: 2}, End: protocol.Position{Line: 1, Character: 9}}
+	long := protocol.PublishDiagnosticsParams{URI: "file:///m/a.threat", Version: 3}
+	for i := 0; i < 200; i++ {
+		long.Diagnostics = append(long.Diagnostics, protocol.Diagnostic{Range: rng, Severity: protocol.DiagnosticSeverityError, Code: "open-threat",
+			Message: fmt.Sprintf("open threat `t%d` — ünïcode", i), Data: map[string]string{"threat": fmt.Sprint("t", i)}})
+	}
+	short := protocol.PublishDiagnosticsParams{URI: "file:///m/b.threat", Diagnostics: []protocol.Diagnostic{{Range: rng, Message: "one"}}}
+	var buf []byte
+	for _, p := range []protocol.PublishDiagnosticsParams{long, short, long} {
+		var err error
+		if buf, err = encodeDiagnostics(buf[:0], p); err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g, w any
+		if err := json.Unmarshal(buf, &g); err != nil {
+			t.Fatalf("%s: invalid JSON: %v", p.URI, err)
+		}
+		if err := json.Unmarshal(want, &w); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("%s encoded into a reused buffer differs from encoding/json:\ngot  %.200s\nwant %.200s", p.URI, buf, want)
 		}
 	}
 }

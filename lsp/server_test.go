@@ -162,4 +162,7 @@ func TestHoverOnThreatClearedByDesign(t *testing.T) {
 	if !strings.Contains(hover.Contents.Value, "unencrypted-flow@customer->api") || !strings.Contains(hover.Contents.Value, "mitigated by design") {
 		t.Fatalf("hover on a threat cleared by design: %q", hover.Contents.Value)
 	}
+	if strings.Contains(hover.Contents.Value, "Severity") {
+		t.Errorf("hover on a threat cleared by design rates it, though nothing rated it: %q", hover.Contents.Value)
+	}
 }

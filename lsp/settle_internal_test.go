@@ -33,22 +33,26 @@ func TestSettle(t *testing.T) {
 	})
 	t.Run("a request comes while settling: go on", func(t *testing.T) {
 		w := newWS()
-		go func() {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			go func() { time.Sleep(time.Millisecond); cancel() }()
-			_, _ = w.await(ctx, 1) // gives up when cancelled: nothing analyses here
-		}()
 		done := make(chan bool, 1)
 		go func() { done <- w.settle(context.Background()) }()
+		// The request waits until settle has returned (nothing analyses here, so it then
+		// gives up): whether it came before settle looked or while it waited, settle goes on.
+		ctx, cancel := context.WithCancel(context.Background())
+		waited := make(chan struct{})
+		go func() {
+			defer close(waited)
+			_, _ = w.await(ctx, 1)
+		}()
 		select {
 		case ok := <-done:
 			if !ok {
 				t.Error("settle = false; want true")
 			}
 		case <-time.After(10 * time.Second):
-			t.Fatal("settle did not return")
+			t.Fatal("settle did not return while a request waited")
 		}
+		cancel()
+		<-waited
 	})
 	t.Run("nothing happens: go on after the delay", func(t *testing.T) {
 		w := newWS()

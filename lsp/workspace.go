@@ -277,6 +277,10 @@ func (w *workspace) run() {
 	}
 }
 
+// maxKeptSendBuf is the largest message buffer kept for the next diagnostics: a file of
+// 50,000 services' model sends about a megabyte; a pathological one is not kept for good.
+const maxKeptSendBuf = 8 << 20
+
 // settleDelay is how long the whole model waits after the edited document's diagnostics
 // are sent. The editor runs on the same cores: it is decoding and showing them (a file
 // of a large model has a thousand), and the next keystroke is likelier than a pause.
@@ -456,9 +460,10 @@ func (w *workspace) load(root string) {
 		w.s.logToClient(protocol.MessageTypeWarning, "threatls: "+err.Error())
 		return
 	}
+	filesParsed := func() {}
 	if prepare := w.s.opts.PrepareLoad; prepare != nil {
-		parsed, analysed := prepare(files.TotalSize(names))
-		defer parsed()
+		var analysed func()
+		filesParsed, analysed = prepare(files.TotalSize(names))
 		w.afterAnalysis = append(w.afterAnalysis, analysed)
 	}
 	// Files that are not open need their tokens only if a request names them; the parse is
@@ -478,6 +483,7 @@ func (w *workspace) load(root string) {
 		}
 		docs = append(docs, newParsedDocument(w.s.parser, f))
 	}
+	filesParsed() // before the scan, which reads source files into garbage
 	ix, err := scan()
 	if err != nil {
 		w.s.log.Warn("cannot scan the source files", "root", root, "err", err)
@@ -731,7 +737,9 @@ func (w *workspace) sendDiagnostics(d *document, fs []analysis.Finding, st *anal
 	}
 	body = append(body, '}')
 	w.s.writeMessage(body)
-	w.sendBuf = body
+	if cap(body) <= maxKeptSendBuf {
+		w.sendBuf = body
+	}
 }
 
 // fingerprint hashes (FNV-1a) what the diagnostics of findings show, so that an unchanged

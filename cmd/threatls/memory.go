@@ -12,8 +12,9 @@ import (
 // tests run many servers), and one pause ending another's would be wrong.
 type loadMemory struct {
 	mu        sync.Mutex
-	loading   int // loads under way
-	gcPercent int // the collector's setting before the first of them
+	loading   int  // loads under way
+	gcPercent int  // the collector's setting before the first of them
+	reserved  bool // huge pages were asked for: a load after that would find no fresh heap
 }
 
 // prepare readies memory for loading a model of textBytes bytes of text: it asks for huge
@@ -24,12 +25,18 @@ type loadMemory struct {
 // still holds during the pause. analysed ends the asking for huge pages (see
 // hugepages.Region.End): the server lives on, and its heap shrinks after the load.
 func (m *loadMemory) prepare(textBytes int) (parsed, analysed func()) {
-	region := hugepages.ReserveForText(textBytes)
 	m.mu.Lock()
 	if m.loading == 0 {
 		m.gcPercent = debug.SetGCPercent(-1)
 	}
 	m.loading++
+	// Reserve needs fresh memory (see hugepages.Reserve): the first large load finds it; a
+	// later one (a folder added to the workspace) would have the block zeroed page by page.
+	var region *hugepages.Region
+	if !m.reserved {
+		region = hugepages.ReserveForText(textBytes)
+		m.reserved = region != nil
+	}
 	m.mu.Unlock()
 	parsed = sync.OnceFunc(func() {
 		m.mu.Lock()

@@ -16,12 +16,17 @@ type Region struct {
 }
 
 // Reserve grows the heap by about n bytes that Linux may back with 2 MiB pages, and frees
-// them again at once, so that the allocations that follow fill them. It returns the region
-// asked for, or nil when it asked for none: always on other systems; when n is under 4 MiB,
-// when huge pages are not enabled for memory that asks (they are "never", or "always" and
-// need no asking), when GODEBUG has disablethp=1, when Linux commits memory strictly
-// (vm.overcommit_memory = 2), or when n would not fit the memory available. n is capped below the memory available and the Go memory limit. Reserve runs
-// a garbage collection; call it before a large load, not on a hot path.
+// them again at once, so that the allocations that follow fill them. It returns the
+// region asked for, or nil when it asked for none: always on other systems; when n is
+// under 4 MiB, when huge pages are not enabled for memory that asks (they are "never", or
+// "always" and need no asking), when GODEBUG has disablethp=1, when Linux commits memory
+// strictly (vm.overcommit_memory = 2), or when n would not fit the memory available. n is
+// capped below the memory available and the Go memory limit.
+//
+// Call it once, early, from the process's owner (package main): the block must be fresh
+// memory, which the runtime does not zero (one placed in memory the heap used before is
+// zeroed first, page by page); it turns the collector off while it allocates the block
+// and then runs a collection to free it.
 func Reserve(n int) *Region {
 	return reserve(n)
 }
@@ -30,7 +35,8 @@ func Reserve(n int) *Region {
 // load: memory its heap touches there from now on gets 4 KiB pages, and Linux's khugepaged
 // no longer fills the pages the collector gives back into whole 2 MiB pages again (which
 // would grow a long-running server's memory back towards its peak). Huge pages in place
-// stay. End on nil does nothing; only the first call does anything.
+// stay. End on nil does nothing; only the first call does anything. End is not safe for
+// concurrent use.
 func (r *Region) End() {
 	if r == nil || r.ended {
 		return
