@@ -77,3 +77,40 @@ func BenchmarkParseAndAnalyze(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAnalyzeFocused measures what a keystroke in the language server runs: the
+// analysis focused on one file of services, with the model's focus index up to date
+// (the file is re-indexed, as after an edit).
+func BenchmarkAnalyzeFocused(b *testing.B) {
+	for _, n := range []int{2000, 20000} {
+		b.Run(fmt.Sprintf("elements=%d", n), func(b *testing.B) {
+			files := parseAll(gen.Model(benchServices(n), 1))
+			focus := -1
+			for i, f := range files {
+				if f.Name == "services-000.threat" {
+					focus = i
+				}
+			}
+			if focus < 0 {
+				b.Fatal("the generated model has no services-000.threat")
+			}
+			ix := NewFocusIndex()
+			ix.Update(files)
+			opts := Options{Today: testToday, Focus: files[focus].Name, Index: ix}
+			// Two parses of the file, in turn: each run finds it changed, as after a
+			// keystroke, without parsing (the server's work, not the analysis's).
+			versions := make([][]*dsl.File, 2)
+			for v := range versions {
+				versions[v] = append([]*dsl.File(nil), files...)
+				versions[v][focus] = testParser.Parse(files[focus].Name, files[focus].Text)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			runs := 0
+			for b.Loop() {
+				Analyze(versions[runs%2], opts)
+				runs++
+			}
+		})
+	}
+}
