@@ -83,12 +83,46 @@ func (ix *FocusIndex) Update(files []*dsl.File) {
 		if ix.files[i] == f {
 			continue
 		}
+		s := summarize(f)
+		ix.files[i] = f
+		if s.sameKeys(ix.per[i]) {
+			// Most keystrokes change no id and no reference: the entries stay where they
+			// are and name the new file's declarations.
+			ix.per[i] = s
+			ix.repoint(i)
+			continue
+		}
 		ix.remove(i)
 		ix.ids = nil
-		ix.files[i] = f
-		ix.per[i] = summarize(f)
+		ix.per[i] = s
 		ix.insert(i)
 	}
+}
+
+// sameKeys reports whether s indexes its declarations under the same keys, in the same
+// places, as t.
+func (s *fileSummary) sameKeys(t *fileSummary) bool {
+	if len(s.decls) != len(t.decls) || !slices.Equal(s.ids, t.ids) {
+		return false
+	}
+	for i := range s.mentioned {
+		if !slices.Equal(s.mentioned[i], t.mentioned[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// repoint makes the entries of one file name the declarations of its current summary,
+// which has the same keys in the same places as the one they were made from.
+func (ix *FocusIndex) repoint(file int) {
+	ix.entries(file, func(t table, key string, at declAt) {
+		list := ix.table(t)[key]
+		j := sort.Search(len(list), func(j int) bool { return !list[j].before(at) })
+		if j < len(list) && list[j].file == file && list[j].seq == at.seq {
+			list[j].d = at.d
+		}
+	})
 }
 
 // rebuild indexes every file anew. The entries come in model order, so each list is

@@ -105,6 +105,8 @@ func TestFocusIndexFollowsEdits(t *testing.T) {
 	svc = svc[:strings.IndexByte(svc, ' ')]
 	edits := []struct{ what, old, new string }{
 		{"an attribute made unknown", "\n  tech ", "\n  techx "},
+		{"another attribute made unknown (no id or reference changes)", "\n  tech ", "\n  techy "},
+		{"the same attribute edited again", "\n  techy ", "\n  techz "},
 		{"a flow to a service of another file", "\nflow customer -> ", "\nflow customer -> " + svc + " {}\nflow customer -> "},
 		{"a reference being typed", "\n  handles ", "\n  handles " + svc[:len(svc)-1] + ", "},
 		{"a service of another file declared again", "\nservice ", "\nservice " + svc + " {}\nservice "},
