@@ -27,6 +27,28 @@ func benchEditor(b testing.TB, n int) (*editor, string, string) {
 	return e, uri, name
 }
 
+// BenchmarkOpen measures a session's start: initialize, then opening a file of services
+// of a model on disk, until its first diagnostics (the model is read and parsed, the
+// file's closure analysed). In process, without the binary's memory preparation
+// (Options.PrepareLoad): each session fills memory the last one gave back, in small pages.
+func BenchmarkOpen(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
+			files := gen.Model(n, 1)
+			root := writeModel(b, files)
+			b.ResetTimer()
+			for b.Loop() {
+				e := newEditor(b, root, editorConfig{})
+				uri := e.open("services-000.threat", "")
+				e.awaitDiags(uri, "first diagnostics", func([]protocol.Diagnostic) bool { return true })
+				b.StopTimer() // ending the session is not part of it
+				e.stop()
+				b.StartTimer()
+			}
+		})
+	}
+}
+
 // BenchmarkKeystroke measures didChange -> fresh diagnostics of the edited file: each
 // keystroke makes an attribute unknown or known again, so the diagnostics change.
 func BenchmarkKeystroke(b *testing.B) {

@@ -33,6 +33,8 @@ type editor struct {
 	signal chan struct{}
 	// published logs every publishDiagnostics per URI, in arrival order.
 	published map[string][]protocol.PublishDiagnosticsParams
+	// stop ends the session and waits for the server (the test's cleanup calls it too).
+	stop func()
 }
 
 type editorConfig struct {
@@ -55,7 +57,7 @@ func newEditor(t testing.TB, root string, cfg editorConfig) *editor {
 	}()
 	e.conn = jsonrpc2.NewConn(jsonrpc2.NewStream(clientSide))
 	e.conn.Go(ctx, e.handle)
-	t.Cleanup(func() {
+	e.stop = sync.OnceFunc(func() {
 		cancel()
 		_ = e.conn.Close()
 		select {
@@ -64,6 +66,7 @@ func newEditor(t testing.TB, root string, cfg editorConfig) *editor {
 			t.Error("server did not stop")
 		}
 	})
+	t.Cleanup(e.stop)
 	caps := map[string]any{
 		"textDocument": map[string]any{
 			"publishDiagnostics": map[string]any{"relatedInformation": true, "codeDescriptionSupport": true},
