@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"fmt"
 	"slices"
 	"sort"
 
@@ -564,20 +563,7 @@ func isPairKey(k string) bool { return k != "" && k[0] == 0 }
 // symbolIDs returns the sorted ids of the symbols of the wanted kinds in the whole model:
 // what a focused analysis suggests from, as the whole one does from its symbols.
 func (ix *FocusIndex) symbolIDs(want []dsl.Kind) []string {
-	key := fmt.Sprint(want)
-	if out, ok := ix.ids[key]; ok {
-		return out
-	}
-	var out []string
-	for id, l := range ix.byID {
-		if slices.Contains(want, l[0].d.Kind) {
-			out = append(out, id)
-		}
-	}
-	sort.Strings(out)
-	if ix.ids == nil {
-		ix.ids = map[string][]string{}
-	}
-	ix.ids[key] = out
-	return out
+	return idsOfKinds(&ix.ids, want, func() []string {
+		return sortedIDs(ix.byID, want, func(l []declAt) dsl.Kind { return l[0].d.Kind })
+	})
 }

@@ -180,29 +180,37 @@ func (b *builder) outOfFocus(file *dsl.File) bool { return b.focus != "" && file
 
 // candidatesOf returns the sorted ids of the symbols of the wanted kinds.
 func (b *builder) candidatesOf(want []dsl.Kind) []string {
-	key := fmt.Sprint(want)
-	if c, ok := b.candidates[key]; ok {
-		return c
-	}
-	if b.index != nil {
-		out := b.index.symbolIDs(want)
-		if b.candidates == nil {
-			b.candidates = map[string][]string{}
+	return idsOfKinds(&b.candidates, want, func() []string {
+		if b.index != nil {
+			return b.index.symbolIDs(want)
 		}
-		b.candidates[key] = out
+		return sortedIDs(b.m.Symbols, want, func(s *Symbol) dsl.Kind { return s.Kind })
+	})
+}
+
+// idsOfKinds returns memo's list for the wanted kinds, made by ids the first time.
+func idsOfKinds(memo *map[string][]string, want []dsl.Kind, ids func() []string) []string {
+	key := fmt.Sprint(want)
+	if out, ok := (*memo)[key]; ok {
 		return out
 	}
+	out := ids()
+	if *memo == nil {
+		*memo = map[string][]string{}
+	}
+	(*memo)[key] = out
+	return out
+}
+
+// sortedIDs returns the sorted ids of the entries of table whose kind is one of want.
+func sortedIDs[V any](table map[string]V, want []dsl.Kind, kind func(V) dsl.Kind) []string {
 	var out []string
-	for id, s := range b.m.Symbols {
-		if slices.Contains(want, s.Kind) {
+	for id, v := range table {
+		if slices.Contains(want, kind(v)) {
 			out = append(out, id)
 		}
 	}
 	sort.Strings(out)
-	if b.candidates == nil {
-		b.candidates = map[string][]string{}
-	}
-	b.candidates[key] = out
 	return out
 }
 
