@@ -18,33 +18,41 @@ import (
 // (a test compares them). Values of a type it does not know (a numeric code, other data)
 // make it fall back to encoding/json.
 func encodeDiagnostics(dst []byte, p protocol.PublishDiagnosticsParams) ([]byte, error) {
-	size := 64 + len(p.URI)
-	for _, d := range p.Diagnostics {
-		size += 256 + len(d.Message)
-		for _, r := range d.RelatedInformation {
-			size += 90 + len(r.Location.URI) + len(r.Message)
-		}
-	}
+	return encodeDiagnosticsOf(dst, p.URI, p.Version, len(p.Diagnostics), func(i int) protocol.Diagnostic { return p.Diagnostics[i] })
+}
+
+// encodeDiagnosticsOf is encodeDiagnostics for the n diagnostics diag returns, made one at a
+// time: a file of a large model has a thousand, which need not all be held at once.
+func encodeDiagnosticsOf(dst []byte, uri protocol.DocumentURI, version uint32, n int, diag func(i int) protocol.Diagnostic) ([]byte, error) {
 	start := len(dst)
-	b := slices.Grow(dst, size)
+	b := slices.Grow(dst, 64+len(uri)+400*n)
 	b = append(b, `{"uri":`...)
-	b = appendJSONString(b, string(p.URI))
-	if p.Version != 0 {
+	b = appendJSONString(b, string(uri))
+	if version != 0 {
 		b = append(b, `,"version":`...)
-		b = strconv.AppendUint(b, uint64(p.Version), 10)
+		b = strconv.AppendUint(b, uint64(version), 10)
 	}
 	b = append(b, `,"diagnostics":[`...)
-	for i, d := range p.Diagnostics {
+	for i := range n {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		var ok bool
-		if b, ok = appendDiagnostic(b, d); !ok {
+		if b, ok = appendDiagnostic(b, diag(i)); !ok {
+			p := protocol.PublishDiagnosticsParams{URI: uri, Version: version, Diagnostics: make([]protocol.Diagnostic, n)}
+			for k := range n {
+				p.Diagnostics[k] = diag(k)
+			}
 			doc, err := json.Marshal(p)
 			return append(b[:start], doc...), err
 		}
 	}
 	return append(b, "]}"...), nil
+}
+
+// threatData is the data of a diagnostic about a threat: its id, for clients' code actions.
+type threatData struct {
+	Threat string `json:"threat"`
 }
 
 func appendDiagnostic(b []byte, d protocol.Diagnostic) ([]byte, bool) {
@@ -101,17 +109,10 @@ func appendDiagnostic(b []byte, d protocol.Diagnostic) ([]byte, bool) {
 	}
 	switch data := d.Data.(type) {
 	case nil:
-	case map[string]string:
-		if len(data) != 1 {
-			return b, false // key order: one key needs none
-		}
-		for k, v := range data {
-			b = append(b, `,"data":{`...)
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = appendJSONString(b, v)
-			b = append(b, '}')
-		}
+	case threatData:
+		b = append(b, `,"data":{"threat":`...)
+		b = appendJSONString(b, data.Threat)
+		b = append(b, '}')
 	default:
 		return b, false
 	}

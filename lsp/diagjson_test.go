@@ -25,7 +25,7 @@ func TestEncodeDiagnosticsMatchesEncodingJSON(t *testing.T) {
 					{Location: protocol.Location{URI: "file:///m/b.threat", Range: rng}, Message: "the threatened service `api`"},
 					{Location: protocol.Location{URI: "untitled:Untitled-1", Range: rng}, Message: tricky},
 				},
-				Data: map[string]string{"threat": "rule@a->b"}},
+				Data: threatData{Threat: "rule@a->b"}},
 			{Range: rng, Severity: protocol.DiagnosticSeverityHint, Code: 12, Message: "numeric code falls back"},
 			{Range: rng, Data: map[string]any{"x": 1}, Message: "other data falls back"},
 		}},
@@ -63,7 +63,7 @@ func TestEncodeDiagnosticsIntoReusedBuffer(t *testing.T) {
 	long := protocol.PublishDiagnosticsParams{URI: "file:///m/a.threat", Version: 3}
 	for i := 0; i < 200; i++ {
 		long.Diagnostics = append(long.Diagnostics, protocol.Diagnostic{Range: rng, Severity: protocol.DiagnosticSeverityError, Code: "open-threat",
-			Message: fmt.Sprintf("open threat `t%d` — ünïcode", i), Data: map[string]string{"threat": fmt.Sprint("t", i)}})
+			Message: fmt.Sprintf("open threat `t%d` — ünïcode", i), Data: threatData{Threat: fmt.Sprint("t", i)}})
 	}
 	short := protocol.PublishDiagnosticsParams{URI: "file:///m/b.threat", Diagnostics: []protocol.Diagnostic{{Range: rng, Message: "one"}}}
 	var buf []byte
@@ -97,7 +97,7 @@ func BenchmarkEncodeDiagnostics(b *testing.B) {
 			CodeDescription:    &protocol.CodeDescription{Href: "https://github.com/threatls/threatls/blob/main/docs/rules.md#missing-authorization"},
 			Message:            "open threat `missing-authorization@customer->payments-0` (critical): Authenticated but not authorized; `payments-0` authenticates `customer` but checks no permissions. Clear it with `authorized` on the flow, or answer it with a mitigation or an accept",
 			RelatedInformation: []protocol.DiagnosticRelatedInformation{{Location: protocol.Location{URI: "file:///m/model.threat", Range: rng}, Message: "`customer` is in boundary `internet` (trust untrusted)"}},
-			Data:               map[string]string{"threat": "missing-authorization@customer->payments-0"}})
+			Data:               threatData{Threat: "missing-authorization@customer->payments-0"}})
 	}
 	b.Run("hand", func(b *testing.B) {
 		b.ReportAllocs()

@@ -2,7 +2,9 @@ package lsp
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -30,7 +32,8 @@ type settings struct {
 // generation; one analysis runs at a time, always on the latest documents, and requests
 // wait for the result of the generation they saw (no fixed delay).
 type workspace struct {
-	s *Server
+	s    *Server
+	seed maphash.Seed // of the published diagnostics' fingerprints
 
 	mu        sync.Mutex
 	roots     []string             // model roots: absolute folder paths
@@ -103,7 +106,7 @@ type analysisState struct {
 func newWorkspace(s *Server) *workspace {
 	return &workspace{s: s, disk: map[string]*document{}, open: map[string]*document{}, published: map[string]*published{},
 		updated: make(chan struct{}), done: make(chan struct{}), cache: map[string]*modelResult{},
-		requested: make(chan struct{}, 1), settleDelay: settleDelay,
+		requested: make(chan struct{}, 1), settleDelay: settleDelay, seed: maphash.MakeSeed(),
 		settings: settings{Threshold: analysis.RiskNote, Coverage: true}, code: map[string]*codelinks.Index{}, latest: &analysisState{byURI: map[string]*modelResult{}, docs: map[string]*document{}}}
 }
 
@@ -410,7 +413,7 @@ func (w *workspace) quick(ctx context.Context) bool {
 	w.s.mu.Unlock()
 	w.sendDiagnostics(d, res.Findings, st, enc, caps)
 	w.mu.Lock()
-	w.published[d.uri] = &published{doc: d, sum: fingerprint(res.Findings)}
+	w.published[d.uri] = &published{doc: d, sum: fingerprint(w.seed, res.Findings)}
 	w.mu.Unlock()
 	return true
 }
@@ -699,7 +702,7 @@ func (w *workspace) publish(st *analysisState) {
 		w.publishSource(m, files, prevAll, sent)
 		for _, d := range m.docs {
 			fs := files[d.uri]
-			cur := &published{doc: d, sum: fingerprint(fs)}
+			cur := &published{doc: d, sum: fingerprint(w.seed, fs)}
 			sent[d.uri] = cur
 			if prev := prevAll[d.uri]; prev != nil && prev.doc == d && prev.sum == cur.sum {
 				continue
@@ -720,17 +723,14 @@ func (w *workspace) publish(st *analysisState) {
 
 // sendDiagnostics sends a document's findings as its diagnostics.
 func (w *workspace) sendDiagnostics(d *document, fs []analysis.Finding, st *analysisState, enc encoding, caps clientCaps) {
-	diags := make([]protocol.Diagnostic, 0, len(fs))
-	for _, f := range fs {
-		diags = append(diags, toDiagnostic(f, d, st, enc, caps))
-	}
-	params := protocol.PublishDiagnosticsParams{URI: protocol.DocumentURI(d.uri), Diagnostics: diags}
+	var version uint32
 	if d.open {
-		params.Version = uint32(d.version)
+		version = uint32(d.version)
 	}
 	// The message is written into one buffer, kept for the next: a file of a large model
 	// has a megabyte of diagnostics, sent again on every keystroke.
-	body, err := encodeDiagnostics(appendNotificationStart(w.sendBuf[:0], "textDocument/publishDiagnostics"), params)
+	body, err := encodeDiagnosticsOf(appendNotificationStart(w.sendBuf[:0], "textDocument/publishDiagnostics"),
+		protocol.DocumentURI(d.uri), version, len(fs), func(i int) protocol.Diagnostic { return toDiagnostic(&fs[i], d, st, enc, caps) })
 	if err != nil {
 		w.s.log.Warn("cannot encode diagnostics", "uri", d.uri, "err", err)
 		return
@@ -742,49 +742,50 @@ func (w *workspace) sendDiagnostics(d *document, fs []analysis.Finding, st *anal
 	}
 }
 
-// fingerprint hashes (FNV-1a) what the diagnostics of findings show, so that an unchanged
-// document's diagnostics are recognised without keeping its findings.
-func fingerprint(fs []analysis.Finding) uint64 {
-	h := uint64(14695981039346656037)
-	num := func(n int) {
-		for k := 0; k < 8; k++ {
-			h ^= uint64(byte(n >> (8 * k)))
-			h *= 1099511628211
+// fingerprint hashes what the diagnostics of findings show, so that an unchanged document's
+// diagnostics are recognised without keeping its findings. It runs over every finding of
+// the model after each whole analysis: maphash does that about ten times quicker than
+// hashing byte by byte (FNV-1a took 25 ms for 1,000 services). Sums are compared within
+// one workspace only, whose seed they share.
+func fingerprint(seed maphash.Seed, fs []analysis.Finding) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	var buf [8 * 8]byte
+	nums := func(ns ...int) {
+		b := buf[:0]
+		for _, n := range ns {
+			b = binary.LittleEndian.AppendUint64(b, uint64(n))
 		}
+		h.Write(b)
 	}
+	// A string is written with its length first, so that "ab"+"c" and "a"+"bc" differ.
 	str := func(s string) {
-		num(len(s))
-		for k := 0; k < len(s); k++ {
-			h ^= uint64(s[k])
-			h *= 1099511628211
-		}
+		nums(len(s))
+		h.WriteString(s)
 	}
-	num(len(fs))
-	for _, f := range fs {
+	nums(len(fs))
+	for i := range fs {
+		f := &fs[i]
 		str(f.Code)
-		num(int(f.Level))
-		num(f.Span.Start)
-		num(f.Span.End)
 		str(f.Message)
 		str(f.ThreatID)
-		num(len(f.Related))
+		nums(int(f.Level), f.Span.Start, f.Span.End, len(f.Related))
 		for _, r := range f.Related {
 			str(r.File)
-			num(r.Span.Start)
-			num(r.Span.End)
 			str(r.Message)
+			nums(r.Span.Start, r.Span.End)
 		}
 		if p := f.Source; p != nil {
-			num(p.Line)
-			num(p.Col)
-			num(p.EndCol)
+			nums(1, p.Line, p.Col, p.EndCol)
+		} else {
+			nums(0)
 		}
 	}
-	return h
+	return h.Sum64()
 }
 
 // toDiagnostic converts a finding.
-func toDiagnostic(f analysis.Finding, d *document, st *analysisState, enc encoding, caps clientCaps) protocol.Diagnostic {
+func toDiagnostic(f *analysis.Finding, d *document, st *analysisState, enc encoding, caps clientCaps) protocol.Diagnostic {
 	lines := d.file().Lines
 	diag := protocol.Diagnostic{
 		Range:    rangeOf(lines, f.Span, enc),
@@ -812,7 +813,7 @@ func toDiagnostic(f analysis.Finding, d *document, st *analysisState, enc encodi
 		}
 	}
 	if f.ThreatID != "" {
-		diag.Data = map[string]string{"threat": f.ThreatID}
+		diag.Data = threatData{Threat: f.ThreatID}
 	}
 	return diag
 }
@@ -852,7 +853,7 @@ func (w *workspace) publishSource(m *modelResult, byFile map[string][]analysis.F
 			continue
 		}
 		uri := pathToURI(filepath.Join(m.root, filepath.FromSlash(file)))
-		cur := &published{sum: fingerprint(fs)}
+		cur := &published{sum: fingerprint(w.seed, fs)}
 		sent[uri] = cur
 		if prev := prevAll[uri]; prev != nil && prev.doc == nil && prev.sum == cur.sum {
 			continue
