@@ -59,6 +59,11 @@ type File struct {
 	// Diagnostics are the syntax and schema problems, in text order.
 	Diagnostics []Diagnostic
 	Lines       *LineIndex
+
+	// What Reparse needs of the parse: the syntax diagnostics (before the schema's), and
+	// whether the text had no lexical error.
+	syntax   []Diagnostic
+	lexClean bool
 }
 
 // Ident is an identifier with its place in the text.

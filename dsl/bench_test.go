@@ -134,3 +134,34 @@ func benchParseAll(b *testing.B, parseAll func(*Parser, []Source) []*File) {
 	// CPU time, which other processes on a busy machine do not inflate as they do ns/op.
 	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 }
+
+// BenchmarkKeystrokeParse parses a file of the 1,000-service model after a character is
+// typed in the middle of it (then deleted, in turn): in whole, and with Reparse from the
+// parse before, as the language server does.
+func BenchmarkKeystrokeParse(b *testing.B) {
+	text := gen.Model(1000, 1)["services-000.threat"]
+	at := len(text)/2 + strings.Index(text[len(text)/2:], "\n  tech ") + len("\n  tech")
+	typed := text[:at] + "x" + text[at:]
+	p := NewParser()
+	b.Run("parse", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if i%2 == 0 {
+				p.Parse("f", typed)
+			} else {
+				p.Parse("f", text)
+			}
+		}
+	})
+	b.Run("reparse", func(b *testing.B) {
+		f := p.Parse("f", text)
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if i%2 == 0 {
+				f = p.Reparse(f, typed)
+			} else {
+				f = p.Reparse(f, text)
+			}
+		}
+	})
+}

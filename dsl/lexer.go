@@ -105,11 +105,17 @@ func Lex(src string) []lexer.Token {
 
 // lex scans src. With counting set it only counts the tokens; else it appends them to toks.
 func lex(src string, toks []lexer.Token, counting bool) (int, []lexer.Token) {
+	return lexRange(src, 0, len(src), 1, 0, toks, counting, true)
+}
+
+// lexRange scans src[from:to] as lex scans src, with the positions tokens have in the whole
+// of src: from is on line line, which starts at lineStart. No token reaches past to (a
+// string or comment still open there is bad). With eof set, a TokEOF at to ends the tokens.
+func lexRange(src string, from, to, line, lineStart int, toks []lexer.Token, counting, eof bool) (int, []lexer.Token) {
 	count := 0
-	line, lineStart := 1, 0
 	// Columns count characters (runes) from the line start, as LineIndex.Position does. They
 	// are computed incrementally from the last token on the line so long lines stay linear.
-	colOff, colN := 0, 1
+	colOff, colN := lineStart, 1
 	col := func(off int) int {
 		if colOff < lineStart || colOff > off {
 			colOff, colN = lineStart, 1
@@ -152,7 +158,7 @@ func lex(src string, toks []lexer.Token, counting bool) (int, []lexer.Token) {
 			}
 		}
 	}
-	i, n := 0, len(src)
+	i, n := from, to
 	for i < n {
 		c := src[i]
 		switch {
@@ -191,7 +197,7 @@ func lex(src string, toks []lexer.Token, counting bool) (int, []lexer.Token) {
 			start := i
 			end := indexFrom(src, "*/", i+2)
 			typ := TokComment
-			if end < 0 {
+			if end < 0 || end+2 > n {
 				end, typ = n, TokBadComment
 			} else {
 				end += 2
@@ -204,7 +210,7 @@ func lex(src string, toks []lexer.Token, counting bool) (int, []lexer.Token) {
 			if i+2 < n && src[i+1] == '"' && src[i+2] == '"' {
 				end := indexFrom(src, `"""`, i+3)
 				typ := TokRawString
-				if end < 0 {
+				if end < 0 || end+3 > n {
 					end, typ = n, TokBadString
 				} else {
 					end += 3
@@ -293,6 +299,9 @@ func lex(src string, toks []lexer.Token, counting bool) (int, []lexer.Token) {
 			emit(TokInvalid, i, i+size)
 			i += size
 		}
+	}
+	if !eof {
+		return count, toks
 	}
 	if counting {
 		return count + 1, nil

@@ -3,6 +3,7 @@ package dsl
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -58,6 +59,17 @@ func (p *Parser) ParseDiscardingTokens(name, text string, s *Scratch) *File {
 func (p *Parser) parse(name, text string, toks []lexer.Token) *File {
 	f := &File{Name: name, Text: text, Tokens: toks, Lines: NewLineIndex(text)}
 	st := &parseState{p: p.p, f: f}
+	st.parseDecls()
+	f.lexClean = len(st.lexErrs) == 0
+	f.syntax = slices.Clone(st.diags) // validate appends to st.diags, and they are sorted
+	validate(f, &st.diags, st.badTokenAt)
+	sortDiagnostics(st.diags)
+	f.Diagnostics = st.diags
+	return f
+}
+
+// parseDecls parses the tokens of st.f into its declarations, and reports the syntax errors.
+func (st *parseState) parseDecls() {
 	st.prepareTokens()
 	st.nTokErrs = len(st.lexErrs)
 	for _, s := range st.split() {
@@ -65,15 +77,11 @@ func (p *Parser) parse(name, text string, toks []lexer.Token) *File {
 			continue
 		}
 		if d := st.parseSeg(s, nil); d != nil {
-			f.Decls = append(f.Decls, d)
+			st.f.Decls = append(st.f.Decls, d)
 		}
 	}
 	st.markLexicalBreaks()
-	markBrokenParents(f.Decls)
-	validate(f, &st.diags, st.badTokenAt)
-	sortDiagnostics(st.diags)
-	f.Diagnostics = st.diags
-	return f
+	markBrokenParents(st.f.Decls)
 }
 
 type parseState struct {

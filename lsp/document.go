@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"go.lsp.dev/protocol"
 
@@ -32,6 +33,12 @@ type document struct {
 	parseOnce sync.Once
 	parsed    *dsl.File
 	parser    *dsl.Parser
+	// parsedSet is set once parsed is.
+	parsedSet atomic.Bool
+	// base is the parse of an earlier version of an open document, which this one is
+	// reparsed from (dsl.Parser.Reparse: only the declarations around the edit are parsed
+	// again), until it is parsed.
+	base atomic.Pointer[dsl.File]
 }
 
 func newDocument(p *dsl.Parser, uri string, version int32, text string, open bool) *document {
@@ -42,14 +49,34 @@ func newDocument(p *dsl.Parser, uri string, version int32, text string, open boo
 // file's name is its URI.
 func newParsedDocument(p *dsl.Parser, f *dsl.File) *document {
 	d := newDocument(p, f.Name, 0, f.Text, false)
-	d.parseOnce.Do(func() { d.parsed = f })
+	d.parseOnce.Do(func() { d.parsed = f; d.parsedSet.Store(true) })
 	return d
 }
 
 // file returns the document's parse.
 func (d *document) file() *dsl.File {
-	d.parseOnce.Do(func() { d.parsed = d.parser.Parse(d.uri, d.text) })
+	d.parseOnce.Do(func() {
+		if base := d.base.Swap(nil); base != nil {
+			d.parsed = d.parser.Reparse(base, d.text)
+		} else {
+			d.parsed = d.parser.Parse(d.uri, d.text)
+		}
+		d.parsedSet.Store(true)
+	})
 	return d.parsed
+}
+
+// edited returns the next version of an open document, to be reparsed from this one's
+// parse, or from the parse this one would be reparsed from when it was never parsed (typing
+// outran the analysis).
+func (d *document) edited(version int32, text string) *document {
+	next := newDocument(d.parser, d.uri, version, text, true)
+	if d.parsedSet.Load() {
+		next.base.Store(d.parsed)
+	} else if base := d.base.Load(); base != nil {
+		next.base.Store(base)
+	}
+	return next
 }
 
 // uriToPath returns the file system path of a file: URI, or "" for other schemes

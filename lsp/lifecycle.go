@@ -287,7 +287,7 @@ func (s *Server) didChange(ctx context.Context, raw json.RawMessage) error {
 	if err != nil {
 		s.logToClient(protocol.MessageTypeError, "threatls: "+err.Error())
 	}
-	s.ws.open[old.uri] = newDocument(s.parser, old.uri, p.TextDocument.Version, text, true)
+	s.ws.open[old.uri] = old.edited(p.TextDocument.Version, text)
 	s.ws.focus = old.uri
 	s.ws.changeLocked()
 	return nil

@@ -1,0 +1,161 @@
+package dsl
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/threatls/threatls/internal/gen"
+)
+
+// reparseTexts are the texts the reparse tests edit: the golden files, the examples and a
+// generated model's file.
+func reparseTexts(t testing.TB) map[string]string {
+	texts := map[string]string{"brief": briefExample}
+	for _, pattern := range []string{"testdata/*.threat", "../examples/*/*.threat"} {
+		names, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range names {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			texts[name] = string(data)
+		}
+	}
+	model := gen.Model(30, 7)
+	texts["services-000"] = model["services-000.threat"]
+	texts["model"] = model["model.threat"]
+	return texts
+}
+
+// insertions are what the random edits type or paste.
+var insertions = []string{
+	"x", "e", " ", "\n", "\n\n", "-", "_", "{", "}", "\"", "\"\"\"", "/*", "*/", "//", "#", "->", "<->",
+	"@", ",", ";", "1", "2026-01-01", "é", "🔥", "\t", "\r\n",
+	"service extra {\n  in dmz\n}\n", "  tech go\n", "boundary b2 {\n", "}\n", "threat t9 on api {\n  stride spoofing\n}\n",
+	"// a comment\n", "/* a\nblock */", "\"a string\"", "tech", "handles card, pii",
+}
+
+// randomEdit replaces a random part of text (up to 6 bytes, at a character boundary) by
+// one of the insertions.
+func randomEdit(r *rand.Rand, text string) string {
+	at := r.IntN(len(text) + 1)
+	for at > 0 && at < len(text) && text[at]&0xC0 == 0x80 {
+		at--
+	}
+	end := min(len(text), at+r.IntN(7))
+	for end < len(text) && text[end]&0xC0 == 0x80 {
+		end++
+	}
+	ins := ""
+	if r.IntN(4) > 0 {
+		ins = insertions[r.IntN(len(insertions))]
+	}
+	return text[:at] + ins + text[end:]
+}
+
+// TestReparseMatchesParse: Reparse gives exactly what parsing the whole text gives (every
+// field, the unexported ones included) after random edits of each text, and along chains of
+// edits each made to the result of the one before; and typing in a large file that has no
+// error reuses its declarations.
+func TestReparseMatchesParse(t *testing.T) {
+	p := NewParser()
+	r := rand.New(rand.NewPCG(1, 2))
+	check := func(name string, f *File, next string) *File {
+		t.Helper()
+		got := p.Reparse(f, next)
+		want := p.Parse(name, next)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: Reparse differs from Parse.\nbefore: %q\nafter:  %q\n%s", name, f.Text, next, fileDiff(got, want))
+		}
+		return got
+	}
+	for name, text := range reparseTexts(t) {
+		f := p.Parse(name, text)
+		for k := 0; k < 100; k++ {
+			check(name, f, randomEdit(r, text))
+		}
+		chain := f
+		for k := 0; k < 100; k++ {
+			chain = check(name, chain, randomEdit(r, chain.Text))
+		}
+	}
+	// Typing a word into an attribute, then deleting it, in a file of 30 services.
+	text := gen.Model(30, 7)["services-000.threat"]
+	f := p.Parse("typing", text)
+	at := len(text)/2 + strings.Index(text[len(text)/2:], "\n  tech ") + len("\n  tech")
+	edits, reused := 0, 0
+	for _, word := range []string{"x", "xy", "xyz", "xy", "x", ""} {
+		next := text[:at] + word + text[at:]
+		got := check("typing", f, next)
+		edits++
+		if got.Decls[0] == f.Decls[0] && got.Decls[len(got.Decls)-1] != f.Decls[len(f.Decls)-1] {
+			reused++ // the first declarations kept, the last ones moved
+		}
+		f = got
+	}
+	if reused != edits {
+		t.Errorf("typing reused the declarations in %d of %d edits", reused, edits)
+	}
+}
+
+// fileDiff names the first field where two parses differ.
+func fileDiff(got, want *File) string {
+	v, w := reflect.ValueOf(*got), reflect.ValueOf(*want)
+	for i := 0; i < v.NumField(); i++ {
+		if !reflect.DeepEqual(v.Field(i).Interface(), w.Field(i).Interface()) {
+			name := v.Type().Field(i).Name
+			switch name {
+			case "Decls":
+				for k := 0; k < min(len(got.Decls), len(want.Decls)); k++ {
+					if !reflect.DeepEqual(got.Decls[k], want.Decls[k]) {
+						return "Decls: first difference at declaration " + itoa(k) + ": " + dumpDecl(got.Decls[k]) + " vs " + dumpDecl(want.Decls[k])
+					}
+				}
+				return "Decls: " + itoa(len(got.Decls)) + " vs " + itoa(len(want.Decls))
+			case "Tokens":
+				for k := 0; k < min(len(got.Tokens), len(want.Tokens)); k++ {
+					if got.Tokens[k] != want.Tokens[k] {
+						return "Tokens: first difference at " + itoa(k) + ": " + got.Tokens[k].String() + " vs " + want.Tokens[k].String()
+					}
+				}
+				return "Tokens: " + itoa(len(got.Tokens)) + " vs " + itoa(len(want.Tokens))
+			}
+			return "field " + name + " differs"
+		}
+	}
+	return "unexported fields differ"
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func dumpDecl(d *Decl) string { return fmt.Sprintf("%+v", *d) }
+
+// FuzzReparse: for any text and any edit of it, Reparse gives what Parse gives.
+func FuzzReparse(f *testing.F) {
+	for _, text := range []string{briefExample, "service a {}\nservice b {}\n", "boundary b {\n  service s {}\n}\nservice t { in b }\n"} {
+		f.Add(text, uint16(20), uint8(2), "x")
+		f.Add(text, uint16(0), uint8(0), "service c {}\n")
+		f.Add(text, uint16(13), uint8(1), "\"")
+	}
+	p := NewParser()
+	f.Fuzz(func(t *testing.T, text string, at uint16, cut uint8, ins string) {
+		start := min(int(at), len(text))
+		end := min(len(text), start+int(cut%16))
+		next := text[:start] + ins + text[end:]
+		old := p.Parse("fuzz.threat", text)
+		got := p.Reparse(old, next)
+		want := p.Parse("fuzz.threat", next)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("Reparse differs from Parse.\nbefore: %q\nafter:  %q\n%s", text, next, fileDiff(got, want))
+		}
+	})
+}
