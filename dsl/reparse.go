@@ -104,7 +104,7 @@ func (p *Parser) reparse(old *File, text string) *File {
 	f.Decls = append(f.Decls, decls[:a]...)
 	f.Decls = append(f.Decls, wf.Decls...)
 	for _, d := range decls[b:] {
-		f.Decls = append(f.Decls, shiftDecl(d, delta, nil))
+		f.Decls = append(f.Decls, st.shiftDecl(d, delta, nil))
 	}
 
 	last := len(old.Tokens)
@@ -158,30 +158,30 @@ func commonSuffix(x, y string) int {
 func (s Span) shift(delta int) Span { return Span{s.Start + delta, s.End + delta} }
 
 // shiftDecl returns d moved by delta bytes: d itself when delta is 0, else a copy of d and
-// everything in it, with parent as its parent.
-func shiftDecl(d *Decl, delta int, parent *Decl) *Decl {
+// everything in it, with parent as its parent, carved from st's chunks as a parse's nodes.
+func (st *parseState) shiftDecl(d *Decl, delta int, parent *Decl) *Decl {
 	if delta == 0 {
 		return d
 	}
-	c := *d
+	c := st.newDecl()
+	*c = *d
 	c.Parent = parent
 	c.KindSpan = d.KindSpan.shift(delta)
-	c.Name = shiftIdent(d.Name, delta)
-	c.From = shiftIdent(d.From, delta)
-	c.To = shiftIdent(d.To, delta)
-	c.Target = shiftRef(d.Target, delta)
-	c.Title = shiftValue(d.Title, delta)
+	c.Name = st.shiftIdent(d.Name, delta)
+	c.From = st.shiftIdent(d.From, delta)
+	c.To = st.shiftIdent(d.To, delta)
+	c.Target = st.shiftRef(d.Target, delta)
+	c.Title = st.shiftValue(d.Title, delta)
 	if d.Attrs != nil {
 		c.Attrs = make([]*Attr, len(d.Attrs))
-		attrs := make([]Attr, len(d.Attrs))
 		for i, at := range d.Attrs {
-			na := &attrs[i]
+			na := st.newAttr()
 			na.Key = Ident{Name: at.Key.Name, Span: at.Key.Span.shift(delta)}
 			na.Span = at.Span.shift(delta)
 			if at.Values != nil {
 				na.Values = make([]*Value, len(at.Values))
 				for k, v := range at.Values {
-					na.Values[k] = shiftValue(v, delta)
+					na.Values[k] = st.shiftValue(v, delta)
 				}
 			}
 			c.Attrs[i] = na
@@ -190,7 +190,7 @@ func shiftDecl(d *Decl, delta int, parent *Decl) *Decl {
 	if d.Children != nil {
 		c.Children = make([]*Decl, len(d.Children))
 		for i, ch := range d.Children {
-			c.Children[i] = shiftDecl(ch, delta, &c)
+			c.Children[i] = st.shiftDecl(ch, delta, c)
 		}
 	}
 	c.Span = d.Span.shift(delta)
@@ -201,26 +201,31 @@ func shiftDecl(d *Decl, delta int, parent *Decl) *Decl {
 	if d.RBrace >= 0 {
 		c.RBrace += delta
 	}
-	return &c
+	return c
 }
 
-func shiftIdent(id *Ident, delta int) *Ident {
+func (st *parseState) shiftIdent(id *Ident, delta int) *Ident {
 	if id == nil {
 		return nil
 	}
-	return &Ident{Name: id.Name, Span: id.Span.shift(delta)}
+	return st.newIdent(tIdent{Name: id.Name, Off: id.Span.Start + delta})
 }
 
-func shiftRef(r *Ref, delta int) *Ref {
+func (st *parseState) shiftRef(r *Ref, delta int) *Ref {
 	if r == nil {
 		return nil
 	}
-	return &Ref{Rule: shiftIdent(r.Rule, delta), From: shiftIdent(r.From, delta), Arrow: r.Arrow, To: shiftIdent(r.To, delta), Span: r.Span.shift(delta)}
+	c := st.newRef()
+	c.Rule, c.From, c.To = st.shiftIdent(r.Rule, delta), st.shiftIdent(r.From, delta), st.shiftIdent(r.To, delta)
+	c.Arrow, c.Span = r.Arrow, r.Span.shift(delta)
+	return c
 }
 
-func shiftValue(v *Value, delta int) *Value {
+func (st *parseState) shiftValue(v *Value, delta int) *Value {
 	if v == nil {
 		return nil
 	}
-	return &Value{Kind: v.Kind, Text: v.Text, Ref: shiftRef(v.Ref, delta), Span: v.Span.shift(delta)}
+	c := st.newValue()
+	c.Kind, c.Text, c.Ref, c.Span = v.Kind, v.Text, st.shiftRef(v.Ref, delta), v.Span.shift(delta)
+	return c
 }
