@@ -83,17 +83,20 @@ func (p *Parser) reparse(old *File, text string) *File {
 		return nil // a syntax error's recovery may read past the window
 	}
 
-	// The syntax diagnostics outside the window, moved as their declarations are.
+	// The syntax diagnostics outside the window, moved as their declarations are. Those
+	// after it are kept only when no line moved: a message may name a line ("expected `}`
+	// to close service `api` opened at 12:3").
+	lineDelta := strings.Count(text[w0:w1], "\n") - strings.Count(oldText[w0:oldW1], "\n")
 	var syntax []Diagnostic
 	for _, d := range old.syntax {
 		switch {
 		case d.Span.End <= w0:
 			syntax = append(syntax, d)
-		case d.Span.Start >= oldW1:
+		case d.Span.Start >= oldW1 && lineDelta == 0:
 			d.Span = d.Span.shift(delta)
 			syntax = append(syntax, d)
 		default:
-			return nil // in the window, or across one of its ends
+			return nil // in the window, across one of its ends, or naming a line that moved
 		}
 	}
 
@@ -111,7 +114,6 @@ func (p *Parser) reparse(old *File, text string) *File {
 	if b < len(decls) {
 		last = first + sort.Search(len(old.Tokens)-first, func(i int) bool { return old.Tokens[first+i].Pos.Offset >= oldW1 })
 	}
-	lineDelta := strings.Count(text[w0:w1], "\n") - strings.Count(oldText[w0:oldW1], "\n")
 	f.Tokens = make([]lexer.Token, 0, first+len(window)+len(old.Tokens)-last)
 	f.Tokens = append(f.Tokens, old.Tokens[:first]...)
 	f.Tokens = append(f.Tokens, window...)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -68,7 +69,6 @@ func randomEdit(r *rand.Rand, text string) string {
 // error reuses its declarations.
 func TestReparseMatchesParse(t *testing.T) {
 	p := NewParser()
-	r := rand.New(rand.NewPCG(1, 2))
 	check := func(name string, f *File, next string) *File {
 		t.Helper()
 		got := p.Reparse(f, next)
@@ -78,16 +78,32 @@ func TestReparseMatchesParse(t *testing.T) {
 		}
 		return got
 	}
-	for name, text := range reparseTexts(t) {
-		f := p.Parse(name, text)
-		for k := 0; k < 100; k++ {
-			check(name, f, randomEdit(r, text))
-		}
-		chain := f
-		for k := 0; k < 100; k++ {
-			chain = check(name, chain, randomEdit(r, chain.Text))
+	texts := reparseTexts(t)
+	names := make([]string, 0, len(texts))
+	for name := range texts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	seeds := 4
+	if testing.Short() {
+		seeds = 1
+	}
+	for seed := range seeds {
+		r := rand.New(rand.NewPCG(uint64(seed), 2))
+		for _, name := range names {
+			f := p.Parse(name, texts[name])
+			for k := 0; k < 50; k++ {
+				check(name, f, randomEdit(r, f.Text))
+			}
+			chain := f
+			for k := 0; k < 100; k++ {
+				chain = check(name, chain, randomEdit(r, chain.Text))
+			}
 		}
 	}
+	// A syntax error after the edit names its line: a line break typed before it moves it.
+	broken := "service a {}\nservice b {\n  in x\nservice c {}\n"
+	check("broken", p.Parse("broken", broken), "service a {\n}\nservice b {\n  in x\nservice c {}\n")
 	// Typing a word into an attribute, then deleting it, in a file of 30 services.
 	text := gen.Model(30, 7)["services-000.threat"]
 	f := p.Parse("typing", text)
@@ -146,6 +162,7 @@ func FuzzReparse(f *testing.F) {
 		f.Add(text, uint16(0), uint8(0), "service c {}\n")
 		f.Add(text, uint16(13), uint8(1), "\"")
 	}
+	f.Add("service a {}\nservice b {\n  in x\nservice c {}\n", uint16(11), uint8(0), "\n")
 	p := NewParser()
 	f.Fuzz(func(t *testing.T, text string, at uint16, cut uint8, ins string) {
 		start := min(int(at), len(text))
