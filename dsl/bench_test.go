@@ -137,7 +137,7 @@ func benchParseAll(b *testing.B, parseAll func(*Parser, []Source) []*File) {
 
 // BenchmarkKeystrokeParse parses a file of the 1,000-service model after a character is
 // typed in the middle of it (then deleted, in turn): in whole, and with Reparse from the
-// parse before, as the language server does.
+// parse before, with tokens and without them (as the language server does).
 func BenchmarkKeystrokeParse(b *testing.B) {
 	text := gen.Model(1000, 1)["services-000.threat"]
 	at := len(text)/2 + strings.Index(text[len(text)/2:], "\n  tech ") + len("\n  tech")
@@ -150,6 +150,17 @@ func BenchmarkKeystrokeParse(b *testing.B) {
 				p.Parse("f", typed)
 			} else {
 				p.Parse("f", text)
+			}
+		}
+	})
+	b.Run("reparse-without-tokens", func(b *testing.B) {
+		f := p.ParseDiscardingTokens("f", text, new(Scratch))
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if i%2 == 0 {
+				f = p.Reparse(f, typed)
+			} else {
+				f = p.Reparse(f, text)
 			}
 		}
 	})

@@ -8,7 +8,8 @@ import (
 )
 
 // Reparse returns what Parse(old.Name, text) returns, for text made from old.Text by an
-// edit (a keystroke, a paste). Only the top-level declarations the edit touches are lexed
+// edit (a keystroke, a paste); for an old file without tokens, what ParseDiscardingTokens
+// returns. Only the top-level declarations the edit touches are lexed
 // and parsed again: those before it are old's, those after it old's moved by the change in
 // length, and the tokens likewise. Where the result could differ from a whole parse (a
 // lexical error or junk anywhere in old; any error around the edit; a syntax error after
@@ -19,12 +20,15 @@ func (p *Parser) Reparse(old *File, text string) *File {
 	if f := p.reparse(old, text); f != nil {
 		return f
 	}
+	if old.Tokens == nil {
+		return p.ParseDiscardingTokens(old.Name, text, new(Scratch))
+	}
 	return p.Parse(old.Name, text)
 }
 
 // reparse is Reparse, or nil where only a whole parse is certain to be right.
 func (p *Parser) reparse(old *File, text string) *File {
-	if !old.lexClean || len(old.Tokens) == 0 || strings.IndexByte(text, '\r') >= 0 || strings.IndexByte(old.Text, '\r') >= 0 {
+	if !old.lexClean || strings.IndexByte(text, '\r') >= 0 || strings.IndexByte(old.Text, '\r') >= 0 {
 		return nil
 	}
 	oldText := old.Text
@@ -61,12 +65,9 @@ func (p *Parser) reparse(old *File, text string) *File {
 	}
 
 	// The tokens of the window, with their places in text.
-	first := sort.Search(len(old.Tokens), func(i int) bool { return old.Tokens[i].Pos.Offset >= w0 })
-	line := 1
-	if first > 0 {
-		line = old.Tokens[first-1].Pos.Line // the `}` that ends declaration a-1
-	}
-	_, window := lexRange(text, w0, w1, line, strings.LastIndexByte(text[:w0], '\n')+1, nil, false, b == len(decls))
+	lines := NewLineIndex(text)
+	line := lines.Line(w0) + 1
+	_, window := lexRange(text, w0, w1, line, lines.LineStart(line-1), nil, false, b == len(decls))
 	for _, t := range window {
 		if t.Type == TokInvalid || t.Type == TokBadString || t.Type == TokBadComment {
 			return nil
@@ -75,7 +76,7 @@ func (p *Parser) reparse(old *File, text string) *File {
 	parseToks := window
 	if b < len(decls) {
 		// The parser reads to an EOF: one where declaration b begins.
-		parseToks = append(window[:len(window):len(window)], lexer.Token{Type: TokEOF, Pos: lexer.Position{Offset: w1, Line: line + strings.Count(text[w0:w1], "\n")}})
+		parseToks = append(window[:len(window):len(window)], lexer.Token{Type: TokEOF, Pos: lexer.Position{Offset: w1, Line: lines.Line(w1) + 1}})
 	}
 	wf := &File{Name: old.Name, Text: text, Tokens: parseToks}
 	st := &parseState{p: p.p, f: wf}
@@ -101,7 +102,7 @@ func (p *Parser) reparse(old *File, text string) *File {
 		}
 	}
 
-	f := &File{Name: old.Name, Text: text, Lines: NewLineIndex(text), lexClean: true, syntax: syntax}
+	f := &File{Name: old.Name, Text: text, Lines: lines, lexClean: true, syntax: syntax}
 	if n := a + len(wf.Decls) + len(decls) - b; n > 0 {
 		f.Decls = make([]*Decl, 0, n)
 	}
@@ -111,17 +112,23 @@ func (p *Parser) reparse(old *File, text string) *File {
 		f.Decls = append(f.Decls, st.shiftDecl(d, delta, nil))
 	}
 
-	last := len(old.Tokens)
-	if b < len(decls) {
-		last = first + sort.Search(len(old.Tokens)-first, func(i int) bool { return old.Tokens[first+i].Pos.Offset >= oldW1 })
-	}
-	f.Tokens = make([]lexer.Token, 0, first+len(window)+len(old.Tokens)-last)
-	f.Tokens = append(f.Tokens, old.Tokens[:first]...)
-	f.Tokens = append(f.Tokens, window...)
-	for _, t := range old.Tokens[last:] {
-		t.Pos.Offset += delta
-		t.Pos.Line += lineDelta
-		f.Tokens = append(f.Tokens, t)
+	if old.Tokens != nil {
+		// The tokens, as the declarations: old's before the window, the window's, old's
+		// after it moved. A file parsed without its tokens (ParseDiscardingTokens) gives
+		// one without them.
+		first := sort.Search(len(old.Tokens), func(i int) bool { return old.Tokens[i].Pos.Offset >= w0 })
+		last := len(old.Tokens)
+		if b < len(decls) {
+			last = first + sort.Search(len(old.Tokens)-first, func(i int) bool { return old.Tokens[first+i].Pos.Offset >= oldW1 })
+		}
+		f.Tokens = make([]lexer.Token, 0, first+len(window)+len(old.Tokens)-last)
+		f.Tokens = append(f.Tokens, old.Tokens[:first]...)
+		f.Tokens = append(f.Tokens, window...)
+		for _, t := range old.Tokens[last:] {
+			t.Pos.Offset += delta
+			t.Pos.Line += lineDelta
+			f.Tokens = append(f.Tokens, t)
+		}
 	}
 
 	diags := append([]Diagnostic(nil), syntax...)

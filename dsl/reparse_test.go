@@ -76,6 +76,14 @@ func TestReparseMatchesParse(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s: Reparse differs from Parse.\nbefore: %q\nafter:  %q\n%s", name, f.Text, next, fileDiff(got, want))
 		}
+		// Without tokens, as the language server parses: as ParseDiscardingTokens.
+		bare := *f
+		bare.Tokens = nil
+		gotBare := p.Reparse(&bare, next)
+		wantBare := p.ParseDiscardingTokens(name, next, new(Scratch))
+		if !reflect.DeepEqual(gotBare, wantBare) {
+			t.Fatalf("%s: Reparse without tokens differs from ParseDiscardingTokens.\nbefore: %q\nafter:  %q\n%s", name, f.Text, next, fileDiff(gotBare, wantBare))
+		}
 		return got
 	}
 	texts := reparseTexts(t)
@@ -173,6 +181,12 @@ func FuzzReparse(f *testing.F) {
 		want := p.Parse("fuzz.threat", next)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("Reparse differs from Parse.\nbefore: %q\nafter:  %q\n%s", text, next, fileDiff(got, want))
+		}
+		bare := p.ParseDiscardingTokens("fuzz.threat", text, new(Scratch))
+		got = p.Reparse(bare, next)
+		want = p.ParseDiscardingTokens("fuzz.threat", next, new(Scratch))
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("Reparse without tokens differs from ParseDiscardingTokens.\nbefore: %q\nafter:  %q\n%s", text, next, fileDiff(got, want))
 		}
 	})
 }

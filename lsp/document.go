@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/alecthomas/participle/v2/lexer"
 	"go.lsp.dev/protocol"
 
 	"github.com/threatls/threatls/dsl"
@@ -39,6 +40,11 @@ type document struct {
 	// reparsed from (dsl.Parser.Reparse: only the declarations around the edit are parsed
 	// again), until it is parsed.
 	base atomic.Pointer[dsl.File]
+
+	// The parse keeps no tokens: the analysis does not read them, and a keystroke would
+	// make a megabyte of them for a large file. Requests that read them lex the text once.
+	tokensOnce sync.Once
+	toks       []lexer.Token
 }
 
 func newDocument(p *dsl.Parser, uri string, version int32, text string, open bool) *document {
@@ -59,11 +65,23 @@ func (d *document) file() *dsl.File {
 		if base := d.base.Swap(nil); base != nil {
 			d.parsed = d.parser.Reparse(base, d.text)
 		} else {
-			d.parsed = d.parser.Parse(d.uri, d.text)
+			d.parsed = d.parser.ParseDiscardingTokens(d.uri, d.text, new(dsl.Scratch))
 		}
 		d.parsedSet.Store(true)
 	})
 	return d.parsed
+}
+
+// tokens returns the tokens of the document's text, lexed on first use.
+func (d *document) tokens() []lexer.Token {
+	d.tokensOnce.Do(func() {
+		if f := d.file(); f.Tokens != nil {
+			d.toks = f.Tokens
+		} else {
+			d.toks = dsl.Lex(d.text)
+		}
+	})
+	return d.toks
 }
 
 // edited returns the next version of an open document, to be reparsed from this one's

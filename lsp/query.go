@@ -36,9 +36,12 @@ func (s *Server) newQuery(ctx context.Context, uri string, pos *protocol.Positio
 		return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, "unknown document "+uri+": open it first (textDocument/didOpen)")
 	}
 	q := &query{st: st, snap: snap, doc: d, file: d.file(), res: st.resultFor(uri), enc: snap.enc}
-	if len(q.file.Tokens) == 0 {
-		// A file read from disk keeps no tokens; a request on it parses it again.
-		q.file = s.parser.Parse(d.uri, d.text)
+	if q.file.Tokens == nil {
+		// Parses keep no tokens (document.tokens): the query reads the same syntax tree
+		// with the document's tokens.
+		withTokens := *q.file
+		withTokens.Tokens = d.tokens()
+		q.file = &withTokens
 	}
 	if pos != nil {
 		q.off = offsetOf(q.file.Lines, *pos, q.enc)
