@@ -29,6 +29,16 @@ type codeLinks struct {
 	annotated map[string][]codelinks.Annotation
 }
 
+// resolveLink resolves a `code` or `evidence` link. A focused analysis (a keystroke's)
+// takes the answer the index remembers; a whole analysis looks at the disk again, which
+// refreshes it.
+func (a *analyzer) resolveLink(ref string) codelinks.Link {
+	if a.focus != "" {
+		return a.code.ix.Remembered(ref)
+	}
+	return a.code.ix.Resolve(ref)
+}
+
 // rulesAndLinks runs the rules and, meanwhile on another goroutine, checks the `code` and
 // `evidence` links, which the rules do not read; then it reads the annotations, which
 // name threats.
@@ -145,7 +155,7 @@ func (a *analyzer) checkLinks(s *Symbol, attr string, out *[]Finding) (declared,
 				}
 				continue
 			}
-			l := ix.Resolve(v.Text)
+			l := a.resolveLink(v.Text)
 			if l.OK {
 				resolved++
 				continue
@@ -199,7 +209,7 @@ func (a *analyzer) missingWhy(m *Symbol) string {
 		}
 		for _, v := range at.Values {
 			if v.Kind == dsl.ValueString {
-				if l := a.code.ix.Resolve(v.Text); !l.OK {
+				if l := a.resolveLink(v.Text); !l.OK {
 					problems = append(problems, l.Message("evidence"))
 				}
 			}

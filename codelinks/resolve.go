@@ -134,9 +134,21 @@ func (ix *Index) Resolve(ref string) Link {
 			ix.found = map[string]bool{}
 		}
 		ix.found[ref] = l.OK
+		if ix.links == nil || len(ix.links) >= maxRemembered {
+			ix.links = map[string]Link{}
+		}
+		ix.links[ref] = l
 	}
 	ix.cacheMu.Unlock()
 	return l
+}
+
+// Remembered returns what Resolve returned for ref, remembered as Found's answers are:
+// until Update reports a change to any file. A focused analysis on every keystroke checks
+// the links of the edited file, each with an lstat per path element, for the same answers;
+// a whole analysis calls Resolve and refreshes them.
+func (ix *Index) Remembered(ref string) Link {
+	return remembered(&ix.cacheMu, &ix.links, &ix.foundGen, ref, func() Link { return ix.resolve(ref, true) })
 }
 
 // Found reports whether a reference resolves, as Resolve would say, without working out a
@@ -173,10 +185,10 @@ func remembered[V any](mu *sync.Mutex, table *map[string]V, gen *int, key string
 // maxRemembered bounds each memo of links and suggestions; past it the memo starts again.
 const maxRemembered = 1 << 16
 
-// forgetFound drops the remembered answers of Found.
+// forgetFound drops the remembered answers of Found and Remembered.
 func (ix *Index) forgetFound() {
 	ix.cacheMu.Lock()
-	ix.found = nil
+	ix.found, ix.links = nil, nil
 	ix.foundGen++
 	ix.cacheMu.Unlock()
 }

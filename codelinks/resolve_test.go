@@ -325,3 +325,38 @@ func TestFoundFollowsUpdates(t *testing.T) {
 		t.Fatal("Found does not follow what Resolve found")
 	}
 }
+
+// TestRememberedFollowsUpdatesAndResolve: Remembered gives Resolve's answer, problem and
+// suggestion included, without looking at the disk again until Update reports a change or
+// Resolve looks again.
+func TestRememberedFollowsUpdatesAndResolve(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "api/handler.go", "package api\n")
+	ix := scan(t, root)
+	if l := ix.Remembered("api/handlr.go"); l.OK || !strings.Contains(l.Problem, "did you mean") {
+		t.Fatalf("a missing file: %+v", l)
+	}
+	if l := ix.Remembered("api/handler.go"); !l.OK {
+		t.Fatalf("an existing file: %+v", l)
+	}
+	// Created behind the index's back: Remembered keeps its answer.
+	write(t, root, "api/handlr.go", "package api\n")
+	if l := ix.Remembered("api/handlr.go"); l.OK {
+		t.Fatal("Remembered looked at the disk without being told of a change")
+	}
+	// Resolve looks, and Remembered follows it.
+	if l := ix.Resolve("api/handlr.go"); !l.OK {
+		t.Fatalf("Resolve does not find a created file: %+v", l)
+	}
+	if l := ix.Remembered("api/handlr.go"); !l.OK {
+		t.Fatal("Remembered does not follow what Resolve found")
+	}
+	// Removed and reported: forgotten.
+	if err := os.Remove(filepath.Join(root, "api", "handler.go")); err != nil {
+		t.Fatal(err)
+	}
+	ix.Update("api/handler.go")
+	if l := ix.Remembered("api/handler.go"); l.OK {
+		t.Fatal("a removed file is still remembered after Update")
+	}
+}
