@@ -9,13 +9,12 @@ import (
 
 // Reparse returns what Parse(old.Name, text) returns, for text made from old.Text by an
 // edit (a keystroke, a paste); for an old file without tokens, what ParseDiscardingTokens
-// returns. Only the top-level declarations the edit touches are lexed
-// and parsed again: those before it are old's, those after it old's moved by the change in
-// length, and the tokens likewise. Where the result could differ from a whole parse (a
-// lexical error or junk anywhere in old; any error around the edit; a syntax error after
-// it when lines moved, as its message may name a line; no tokens kept; "\r" line ends), it
-// parses the whole text. The files share declarations: neither may be changed (no File
-// is, once parsed).
+// returns. Only the top-level declarations the edit touches are lexed and parsed again:
+// those before it are old's, those after it old's moved by the change in length, and the
+// tokens likewise. Where the result could differ from a whole parse (a lexical error or
+// junk anywhere in old; any error around the edit; a syntax error after it when lines
+// moved, as its message may name a line; "\r" line ends), it parses the whole text. The
+// files share declarations: neither may be changed (no File is, once parsed).
 func (p *Parser) Reparse(old *File, text string) *File {
 	if f := p.reparse(old, text); f != nil {
 		return f
