@@ -56,14 +56,16 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		logOut = f
 	}
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: lv}))
-	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+	ownCollector := os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == ""
+	if ownCollector {
 		// The server lives long and holds the model: collect when the heap has grown by half
-		// (not doubled), so the editor's memory stays near what the model needs. A fixed
-		// limit instead made the collector run without pause on models larger than it.
-		// GOGC and GOMEMLIMIT override this.
+		// (not doubled), so the editor's memory stays near what the model needs; by a
+		// quarter for a large model (loadMemory). A fixed limit instead made the collector
+		// run without pause on models larger than it. GOGC and GOMEMLIMIT override this.
 		debug.SetGCPercent(50)
 	}
-	return lsp.Serve(ctx, stdio{stdin, stdout}, lsp.Options{Log: log, Version: version, PrepareLoad: (&loadMemory{}).prepare})
+	mem := &loadMemory{tuneCollector: ownCollector}
+	return lsp.Serve(ctx, stdio{stdin, stdout}, lsp.Options{Log: log, Version: version, PrepareLoad: mem.prepare})
 }
 
 // stdio joins standard input and output into one connection.
