@@ -3,6 +3,7 @@ package lsp_test
 import (
 	"fmt"
 	"math/rand"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -57,14 +58,29 @@ func utf16Offset(text string, p protocol.Position) int {
 // TestRandomIncrementalEdits types thousands of random edits (non-ASCII text, emoji, CRLF)
 // and checks after each batch that the server's buffer is the editor's: formatting edits
 // computed by the server, applied to the editor's text, give the editor's text formatted.
-// At the end, diagnostics equal those of a fresh analysis of the final text.
+// At the end, diagnostics equal those of a fresh analysis of the final text. A text with
+// "\n" line ends only is edited too: the server reparses only the declarations an edit
+// touches there (dsl.Parser.Reparse), and formats with tokens lexed on request.
 func TestRandomIncrementalEdits(t *testing.T) {
-	base := "boundary net \"Netz – ünsicher 🌍\" { trust untrusted }\r\nservice api \"API 接口\" { in net }\r\n" + shopModel
+	crlf := "boundary net \"Netz – ünsicher 🌍\" { trust untrusted }\r\nservice api \"API 接口\" { in net }\r\n" + shopModel
+	pieces := []string{"x", " ", "\n", "\r\n", "é", "🔥", "{", "}", "service s", " on api", "\"str", "\"", "// c\n", "ü", "->", "threat t { on api }\n"}
+	for _, tc := range []struct {
+		name   string
+		base   string
+		pieces []string
+	}{
+		{"crlf", crlf, pieces},
+		{"lf", strings.ReplaceAll(crlf, "\r\n", "\n"), slices.DeleteFunc(slices.Clone(pieces), func(p string) bool { return strings.Contains(p, "\r") })},
+	} {
+		t.Run(tc.name, func(t *testing.T) { randomIncrementalEdits(t, tc.base, tc.pieces) })
+	}
+}
+
+func randomIncrementalEdits(t *testing.T, base string, pieces []string) {
 	root := writeModel(t, map[string]string{"a.threat": base})
 	e := newEditor(t, root, editorConfig{})
 	a := e.open("a.threat", "")
 	rng := rand.New(rand.NewSource(1))
-	pieces := []string{"x", " ", "\n", "\r\n", "é", "🔥", "{", "}", "service s", " on api", "\"str", "\"", "// c\n", "ü", "->", "threat t { on api }\n"}
 	edits := 2000
 	if testing.Short() {
 		edits = 300
