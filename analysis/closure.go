@@ -337,7 +337,7 @@ func (ix *FocusIndex) closure(file string, want map[string]uint8) ([]declAt, map
 	if fi < 0 {
 		return nil, nil
 	}
-	c := &closureBuilder{ix: ix, in: map[*dsl.Decl]bool{}, known: map[string]uint8{}, boundaries: map[string]bool{}}
+	c := &closureBuilder{ix: ix, in: make([][]uint64, len(ix.per)), known: map[string]uint8{}, boundaries: map[string]bool{}}
 	s := ix.per[fi]
 	var subjects []declAt
 	hasModel := false
@@ -464,7 +464,10 @@ func (c *closureBuilder) flowsOf(id string, level uint8) {
 
 type closureBuilder struct {
 	ix   *FocusIndex
-	in   map[*dsl.Decl]bool
+	// in[file] has bit seq set for each declaration of the file in the closure (made on
+	// first use; a bit set rather than a map: the closure tests membership for every
+	// declaration anything in it names).
+	in   [][]uint64
 	list []declAt
 	// known says, by element id, how many of its flows are in the closure.
 	known map[string]uint8
@@ -476,10 +479,16 @@ type closureBuilder struct {
 }
 
 func (c *closureBuilder) add(at declAt) {
-	if c.in[at.d] {
+	bits := c.in[at.file]
+	if bits == nil {
+		bits = make([]uint64, (len(c.ix.per[at.file].decls)+63)/64)
+		c.in[at.file] = bits
+	}
+	word, bit := at.seq/64, uint64(1)<<(at.seq%64)
+	if bits[word]&bit != 0 {
 		return
 	}
-	c.in[at.d] = true
+	bits[word] |= bit
 	c.list = append(c.list, at)
 	// The boundaries a declaration is nested in.
 	if p := c.ix.per[at.file].parent[at.seq]; p >= 0 {
