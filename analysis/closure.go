@@ -463,7 +463,7 @@ func (c *closureBuilder) flowsOf(id string, level uint8) {
 }
 
 type closureBuilder struct {
-	ix   *FocusIndex
+	ix *FocusIndex
 	// in[file] has bit seq set for each declaration of the file in the closure (made on
 	// first use; a bit set rather than a map: the closure tests membership for every
 	// declaration anything in it names).
