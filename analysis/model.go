@@ -553,7 +553,7 @@ var elementKinds = []dsl.Kind{dsl.KindActor, dsl.KindService, dsl.KindStore}
 // built once from the schema, which is a list per kind.
 var refAttrs = func() map[dsl.Kind]map[string][]dsl.Kind {
 	out := map[dsl.Kind]map[string][]dsl.Kind{}
-	for _, k := range []dsl.Kind{dsl.KindActor, dsl.KindService, dsl.KindStore, dsl.KindFlow} {
+	for _, k := range targetKinds {
 		out[k] = map[string][]dsl.Kind{}
 		for _, name := range dsl.AttributeNames(k) {
 			if a, _ := dsl.LookupAttribute(k, name); a.Type == dsl.TypeRef {
@@ -563,16 +563,6 @@ var refAttrs = func() map[dsl.Kind]map[string][]dsl.Kind {
 	}
 	return out
 }()
-
-// refAttribute reports whether attribute name of kind k names declarations, and which kinds.
-func refAttribute(k dsl.Kind, name string) ([]dsl.Kind, bool) {
-	if byName, ok := refAttrs[k]; ok {
-		kinds, ok := byName[name]
-		return kinds, ok
-	}
-	spec, ok := dsl.LookupAttribute(k, name)
-	return spec.RefKinds, ok && spec.Type == dsl.TypeRef
-}
 
 var targetKinds = []dsl.Kind{dsl.KindActor, dsl.KindService, dsl.KindStore, dsl.KindFlow}
 
@@ -610,17 +600,11 @@ func (b *builder) resolveElement(s *Symbol) {
 			}
 		}
 	}
-	// The kind's table once, not per attribute: the lookups were a tenth of a keystroke's
-	// model building.
-	byName, kindKnown := refAttrs[d.Kind]
+	// The kind's table once (it has every element and flow kind), not per attribute: the
+	// lookups were a tenth of a keystroke's model building.
+	byName := refAttrs[d.Kind]
 	for _, a := range d.Attrs {
-		var refKinds []dsl.Kind
-		var ok bool
-		if kindKnown {
-			refKinds, ok = byName[a.Key.Name]
-		} else {
-			refKinds, ok = refAttribute(d.Kind, a.Key.Name)
-		}
+		refKinds, ok := byName[a.Key.Name]
 		if !ok {
 			continue
 		}

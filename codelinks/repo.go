@@ -81,7 +81,8 @@ type Index struct {
 	// forgotten, so that an answer worked out across a change is not kept.
 	found    map[string]bool
 	foundGen int
-	// links remembers Resolve's answers by reference, with found (and forgotten with it).
+	// links remembers Resolve's answers by reference (Found's too, when there is one),
+	// forgotten with found.
 	links map[string]Link
 	// globsGen counts changes to the set of files, so a glob or suggestion computed before
 	// a change is not cached after it.

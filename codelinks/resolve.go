@@ -130,10 +130,6 @@ func (ix *Index) Resolve(ref string) Link {
 	l := ix.resolve(ref, true)
 	ix.cacheMu.Lock()
 	if ix.foundGen == gen {
-		if ix.found == nil || len(ix.found) >= maxRemembered {
-			ix.found = map[string]bool{}
-		}
-		ix.found[ref] = l.OK
 		if ix.links == nil || len(ix.links) >= maxRemembered {
 			ix.links = map[string]Link{}
 		}
@@ -156,6 +152,12 @@ func (ix *Index) Remembered(ref string) Link {
 // Update reports a change to any file, so an analysis on every keystroke does not look at
 // the disk again; a whole analysis, which resolves every link, refreshes it.
 func (ix *Index) Found(ref string) bool {
+	ix.cacheMu.Lock()
+	l, resolved := ix.links[ref]
+	ix.cacheMu.Unlock()
+	if resolved {
+		return l.OK
+	}
 	return remembered(&ix.cacheMu, &ix.found, &ix.foundGen, ref, func() bool { return ix.resolve(ref, false).OK })
 }
 

@@ -143,36 +143,26 @@ func BenchmarkKeystrokeParse(b *testing.B) {
 	at := len(text)/2 + strings.Index(text[len(text)/2:], "\n  tech ") + len("\n  tech")
 	typed := text[:at] + "x" + text[at:]
 	p := NewParser()
+	versions := [2]string{typed, text} // each run types or deletes the character
 	b.Run("parse", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
-			if i%2 == 0 {
-				p.Parse("f", typed)
-			} else {
-				p.Parse("f", text)
-			}
+			p.Parse("f", versions[i%2])
 		}
 	})
-	b.Run("reparse-without-tokens", func(b *testing.B) {
-		f := p.ParseDiscardingTokens("f", text, new(Scratch))
-		b.ReportAllocs()
-		for i := 0; b.Loop(); i++ {
-			if i%2 == 0 {
-				f = p.Reparse(f, typed)
-			} else {
-				f = p.Reparse(f, text)
+	for _, start := range []struct {
+		name  string
+		parse func() *File
+	}{
+		{"reparse", func() *File { return p.Parse("f", text) }},
+		{"reparse-without-tokens", func() *File { return p.ParseDiscardingTokens("f", text, new(Scratch)) }},
+	} {
+		b.Run(start.name, func(b *testing.B) {
+			f := start.parse()
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				f = p.Reparse(f, versions[i%2])
 			}
-		}
-	})
-	b.Run("reparse", func(b *testing.B) {
-		f := p.Parse("f", text)
-		b.ReportAllocs()
-		for i := 0; b.Loop(); i++ {
-			if i%2 == 0 {
-				f = p.Reparse(f, typed)
-			} else {
-				f = p.Reparse(f, text)
-			}
-		}
-	})
+		})
+	}
 }

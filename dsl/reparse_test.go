@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -133,35 +132,28 @@ func TestReparseMatchesParse(t *testing.T) {
 
 // fileDiff names the first field where two parses differ.
 func fileDiff(got, want *File) string {
-	v, w := reflect.ValueOf(*got), reflect.ValueOf(*want)
-	for i := 0; i < v.NumField(); i++ {
-		if !reflect.DeepEqual(v.Field(i).Interface(), w.Field(i).Interface()) {
-			name := v.Type().Field(i).Name
-			switch name {
-			case "Decls":
-				for k := 0; k < min(len(got.Decls), len(want.Decls)); k++ {
-					if !reflect.DeepEqual(got.Decls[k], want.Decls[k]) {
-						return "Decls: first difference at declaration " + itoa(k) + ": " + dumpDecl(got.Decls[k]) + " vs " + dumpDecl(want.Decls[k])
-					}
-				}
-				return "Decls: " + itoa(len(got.Decls)) + " vs " + itoa(len(want.Decls))
-			case "Tokens":
-				for k := 0; k < min(len(got.Tokens), len(want.Tokens)); k++ {
-					if got.Tokens[k] != want.Tokens[k] {
-						return "Tokens: first difference at " + itoa(k) + ": " + got.Tokens[k].String() + " vs " + want.Tokens[k].String()
-					}
-				}
-				return "Tokens: " + itoa(len(got.Tokens)) + " vs " + itoa(len(want.Tokens))
+	switch {
+	case !reflect.DeepEqual(got.Decls, want.Decls):
+		for k := range min(len(got.Decls), len(want.Decls)) {
+			if !reflect.DeepEqual(got.Decls[k], want.Decls[k]) {
+				return fmt.Sprintf("Decls: first difference at declaration %d: %+v vs %+v", k, *got.Decls[k], *want.Decls[k])
 			}
-			return "field " + name + " differs"
 		}
+		return fmt.Sprintf("Decls: %d vs %d", len(got.Decls), len(want.Decls))
+	case !reflect.DeepEqual(got.Tokens, want.Tokens):
+		for k := range min(len(got.Tokens), len(want.Tokens)) {
+			if got.Tokens[k] != want.Tokens[k] {
+				return fmt.Sprintf("Tokens: first difference at %d: %v vs %v", k, got.Tokens[k], want.Tokens[k])
+			}
+		}
+		return fmt.Sprintf("Tokens: %d vs %d", len(got.Tokens), len(want.Tokens))
+	case !reflect.DeepEqual(got.Diagnostics, want.Diagnostics):
+		return fmt.Sprintf("Diagnostics: %+v vs %+v", got.Diagnostics, want.Diagnostics)
+	case !reflect.DeepEqual(got.syntax, want.syntax):
+		return fmt.Sprintf("syntax diagnostics: %+v vs %+v", got.syntax, want.syntax)
 	}
-	return "unexported fields differ"
+	return fmt.Sprintf("another field differs: %+v vs %+v", *got, *want)
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
-func dumpDecl(d *Decl) string { return fmt.Sprintf("%+v", *d) }
 
 // FuzzReparse: for any text and any edit of it, Reparse gives what Parse gives.
 func FuzzReparse(f *testing.F) {

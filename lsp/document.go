@@ -32,10 +32,8 @@ type document struct {
 	open    bool
 
 	parseOnce sync.Once
-	parsed    *dsl.File
+	parsed    atomic.Pointer[dsl.File] // set once, by parseOnce; edited reads it too
 	parser    *dsl.Parser
-	// parsedSet is set once parsed is.
-	parsedSet atomic.Bool
 	// base is the parse of an earlier version of an open document, which this one is
 	// reparsed from (dsl.Parser.Reparse: only the declarations around the edit are parsed
 	// again), until it is parsed.
@@ -55,7 +53,7 @@ func newDocument(p *dsl.Parser, uri string, version int32, text string, open boo
 // file's name is its URI.
 func newParsedDocument(p *dsl.Parser, f *dsl.File) *document {
 	d := newDocument(p, f.Name, 0, f.Text, false)
-	d.parseOnce.Do(func() { d.parsed = f; d.parsedSet.Store(true) })
+	d.parseOnce.Do(func() { d.parsed.Store(f) })
 	return d
 }
 
@@ -63,24 +61,18 @@ func newParsedDocument(p *dsl.Parser, f *dsl.File) *document {
 func (d *document) file() *dsl.File {
 	d.parseOnce.Do(func() {
 		if base := d.base.Swap(nil); base != nil {
-			d.parsed = d.parser.Reparse(base, d.text)
+			d.parsed.Store(d.parser.Reparse(base, d.text))
 		} else {
-			d.parsed = d.parser.ParseDiscardingTokens(d.uri, d.text, new(dsl.Scratch))
+			d.parsed.Store(d.parser.ParseDiscardingTokens(d.uri, d.text, new(dsl.Scratch)))
 		}
-		d.parsedSet.Store(true)
 	})
-	return d.parsed
+	return d.parsed.Load()
 }
 
-// tokens returns the tokens of the document's text, lexed on first use.
+// tokens returns the tokens of the document's text (which its parse does not keep), lexed
+// on first use.
 func (d *document) tokens() []lexer.Token {
-	d.tokensOnce.Do(func() {
-		if f := d.file(); f.Tokens != nil {
-			d.toks = f.Tokens
-		} else {
-			d.toks = dsl.Lex(d.text)
-		}
-	})
+	d.tokensOnce.Do(func() { d.toks = dsl.Lex(d.text) })
 	return d.toks
 }
 
@@ -89,10 +81,10 @@ func (d *document) tokens() []lexer.Token {
 // outran the analysis).
 func (d *document) edited(version int32, text string) *document {
 	next := newDocument(d.parser, d.uri, version, text, true)
-	if d.parsedSet.Load() {
-		next.base.Store(d.parsed)
-	} else if base := d.base.Load(); base != nil {
-		next.base.Store(base)
+	if f := d.parsed.Load(); f != nil {
+		next.base.Store(f)
+	} else {
+		next.base.Store(d.base.Load())
 	}
 	return next
 }

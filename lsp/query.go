@@ -35,14 +35,11 @@ func (s *Server) newQuery(ctx context.Context, uri string, pos *protocol.Positio
 	if d == nil {
 		return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, "unknown document "+uri+": open it first (textDocument/didOpen)")
 	}
-	q := &query{st: st, snap: snap, doc: d, file: d.file(), res: st.resultFor(uri), enc: snap.enc}
-	if q.file.Tokens == nil {
-		// Parses keep no tokens (document.tokens): the query reads the same syntax tree
-		// with the document's tokens.
-		withTokens := *q.file
-		withTokens.Tokens = d.tokens()
-		q.file = &withTokens
-	}
+	// Parses keep no tokens (document.tokens): the query reads the document's syntax tree
+	// with its tokens.
+	withTokens := *d.file()
+	withTokens.Tokens = d.tokens()
+	q := &query{st: st, snap: snap, doc: d, file: &withTokens, res: st.resultFor(uri), enc: snap.enc}
 	if pos != nil {
 		q.off = offsetOf(q.file.Lines, *pos, q.enc)
 	}

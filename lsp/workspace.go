@@ -469,8 +469,8 @@ func (w *workspace) load(root string) {
 		filesParsed, analysed = prepare(files.TotalSize(names))
 		w.afterAnalysis = append(w.afterAnalysis, analysed)
 	}
-	// Files that are not open need their tokens only if a request names them; the parse is
-	// redone then (see newQuery). Not keeping them saves most of the memory.
+	// The files are parsed without their tokens, which a request lexes when it needs them
+	// (see document.tokens): keeping them would take most of the memory.
 	uris := make([]string, len(names))
 	for i, name := range names {
 		uris[i] = pathToURI(name)
@@ -744,9 +744,9 @@ func (w *workspace) sendDiagnostics(d *document, fs []analysis.Finding, st *anal
 
 // fingerprint hashes what the diagnostics of findings show, so that an unchanged document's
 // diagnostics are recognised without keeping its findings. It runs over every finding of
-// the model after each whole analysis: maphash does that about ten times quicker than
-// hashing byte by byte (FNV-1a took 25 ms for 1,000 services). Sums are compared within
-// one workspace only, whose seed they share.
+// the model after each whole analysis: maphash does that about three times quicker than
+// hashing byte by byte (all findings of 1,000 services: 2.3-3.2 ms, FNV-1a 8.8 ms). Sums
+// are compared within one workspace only, whose seed they share.
 func fingerprint(seed maphash.Seed, fs []analysis.Finding) uint64 {
 	var h maphash.Hash
 	h.SetSeed(seed)
