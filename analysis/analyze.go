@@ -39,6 +39,11 @@ type Options struct {
 	// instead of the whole model. Keep it between focused analyses of a model: only the
 	// files that changed are indexed again.
 	Index *FocusIndex
+	// Base, with Focus and Index, is the focused analysis of the model before its focus
+	// file was edited (made with the same Index and options): the findings of the
+	// declarations the edit cannot change are taken from it (see analyzeEdit). The
+	// Result's Model and Threats then hold less still.
+	Base *Base
 }
 
 // Related is a secondary location of a finding.
@@ -126,6 +131,8 @@ type Result struct {
 	// on indexes Threats by target id, built on first use by ThreatsOn.
 	onOnce sync.Once
 	on     map[string][]*Threat
+	// edited is set on an edited analysis that took findings from its base (Options.Base).
+	edited bool
 }
 
 // Threat returns the threat with the given id, or nil.
@@ -160,6 +167,11 @@ func Analyze(files []*dsl.File, opts Options) *Result {
 // few hundred subjects while the rules run), returning ctx's error and no result.
 func AnalyzeContext(ctx context.Context, files []*dsl.File, opts Options) (*Result, error) {
 	if ix := opts.Index; opts.Focus != "" && ix != nil {
+		if opts.Base != nil {
+			if res, ok, err := analyzeEdit(ctx, files, opts); ok || err != nil {
+				return res, err
+			}
+		}
 		ix.Update(files)
 		// The closure leaves out the flows of some elements one flow away (a shared
 		// actor's); when a fact reads them after all, the analysis is done again with them.
@@ -173,17 +185,12 @@ func AnalyzeContext(ctx context.Context, files []*dsl.File, opts Options) (*Resu
 			if err != nil {
 				return nil, err
 			}
-			if len(res.Model.wantFlows) == 0 {
-				return res, nil
-			}
-			grew := false
-			for id, level := range res.Model.wantFlows {
-				if want[id] < level {
-					want[id], grew = level, true
+			if !wantMore(want, res.Model.wantFlows) {
+				if len(res.Model.wantFlows) > 0 {
+					break // cannot happen: the closure holds what was asked; resolve everything
 				}
-			}
-			if !grew {
-				break // cannot happen: the closure holds what was asked; resolve everything
+				ix.noteWants(opts.Focus, want)
+				return res, nil
 			}
 		}
 	}
@@ -196,10 +203,12 @@ func analyze(ctx context.Context, files []*dsl.File, opts Options, sc scope) (*R
 	if today.IsZero() {
 		today = time.Now()
 	}
-	a := &analyzer{ctx: ctx, opts: opts, today: today.Format("2006-01-02"), res: &Result{byID: map[string]*Threat{}, Rules: Catalog()}}
-	for _, f := range files {
-		for _, d := range f.Diagnostics {
-			a.res.Findings = append(a.res.Findings, Finding{Code: d.Code, Level: d.Severity, File: f.Name, Span: d.Span, Message: d.Message})
+	a := &analyzer{ctx: ctx, opts: opts, today: today.Format("2006-01-02"), res: &Result{byID: map[string]*Threat{}, Rules: Catalog()}, seeds: sc.seeds}
+	if sc.seeds == nil { // an edited analysis takes them from the new parse itself
+		for _, f := range files {
+			for _, d := range f.Diagnostics {
+				a.res.Findings = append(a.res.Findings, diagnosticFinding(f, d))
+			}
 		}
 	}
 	if sc.decls != nil {
@@ -227,8 +236,14 @@ func analyze(ctx context.Context, files []*dsl.File, opts Options, sc scope) (*R
 	if opts.Focus != "" {
 		a.res.Findings = inFile(a.res.Findings, opts.Focus)
 	}
-	// A total order, so the output does not depend on the order findings were made in.
-	sortFindings(a.res.Findings, func(x, y *Finding) bool {
+	sortByPlace(a.res.Findings)
+	return a.res, nil
+}
+
+// sortByPlace sorts findings by file and place, in a total order, so that the output does
+// not depend on the order findings were made in.
+func sortByPlace(fs []Finding) {
+	sortFindings(fs, func(x, y *Finding) bool {
 		if x.File != y.File {
 			return x.File < y.File
 		}
@@ -246,7 +261,6 @@ func analyze(ctx context.Context, files []*dsl.File, opts Options, sc scope) (*R
 		}
 		return x.Message < y.Message
 	})
-	return a.res, nil
 }
 
 type analyzer struct {
@@ -268,6 +282,9 @@ type analyzer struct {
 	// index, when the model holds only the closure of the focus, has the whole model's
 	// ids, which suggestions are made from.
 	index *FocusIndex
+	// seeds, in an edited analysis, are the declarations of the focus whose findings are
+	// made again (nil: all).
+	seeds map[*dsl.Decl]bool
 }
 
 // inFocus reports whether findings about a declaration of file are wanted.
@@ -281,7 +298,7 @@ func (a *analyzer) focusOn(file string) {
 	a.subjects = map[*Symbol]bool{}
 	for _, list := range [][]*Symbol{a.m.Elements, a.m.Flows} {
 		for _, s := range list {
-			if s.File.Name == file {
+			if s.File.Name == file && a.seeded(s.Decl) {
 				a.subjects[s] = true
 			}
 		}
@@ -296,7 +313,7 @@ func (a *analyzer) focusOn(file string) {
 		}
 	}
 	for _, s := range a.m.Mitigations {
-		if s.File.Name != file {
+		if s.File.Name != file || !a.seeded(s.Decl) {
 			continue
 		}
 		if at := s.Decl.Attr("mitigates"); at != nil {
@@ -306,11 +323,14 @@ func (a *analyzer) focusOn(file string) {
 		}
 	}
 	for _, r := range a.m.Responses {
-		if r.File.Name == file {
+		if r.File.Name == file && a.seeded(r.Decl) {
 			answer(r.Decl.Target)
 		}
 	}
 }
+
+// seeded reports whether the findings of a declaration of the focus are wanted.
+func (a *analyzer) seeded(d *dsl.Decl) bool { return a.seeds == nil || a.seeds[d] }
 
 // stateShows reports whether a threat's state shows in the focused file: in its own finding,
 // or in findings about its mitigations and responses (missing evidence, overdue, expired).
@@ -964,7 +984,7 @@ func (a *analyzer) unknownTarget(rule *Rule, r *dsl.Ref) string {
 			return ok && kindIn(k, elementKinds)
 		}
 		for _, id := range a.index.symbolIDs(rule.Subjects) {
-			d := a.index.byID[id][0].d
+			d := a.index.decl(a.index.byID[id][0])
 			target(id, d, d.From != nil && d.To != nil && isElement(d.From) && isElement(d.To))
 		}
 	} else {

@@ -3,6 +3,7 @@ package analysis
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/threatls/threatls/dsl"
@@ -112,5 +113,79 @@ func BenchmarkAnalyzeFocused(b *testing.B) {
 				runs++
 			}
 		})
+	}
+}
+
+// BenchmarkAnalyzeEdited measures what a keystroke in the language server runs after
+// the first: the analysis focused on one file of services, starting from the analysis
+// before the edit (Options.Base), a character typed into an attribute and deleted in turn.
+// With dependents=cold, each edit is in another declaration, whose dependents are found
+// anew (FocusIndex.dependents); with warm, typing goes on in one.
+func BenchmarkAnalyzeEdited(b *testing.B) {
+	for _, n := range []int{2000, 20000} {
+		for _, cold := range []bool{false, true} {
+			name := fmt.Sprintf("elements=%d/dependents=warm", n)
+			if cold {
+				name = fmt.Sprintf("elements=%d/dependents=cold", n)
+			}
+			b.Run(name, func(b *testing.B) { benchmarkAnalyzeEdited(b, n, cold) })
+		}
+	}
+}
+
+func benchmarkAnalyzeEdited(b *testing.B, n int, cold bool) {
+	files := parseAll(gen.Model(benchServices(n), 1))
+	focus := -1
+	for i, f := range files {
+		if f.Name == "services-000.threat" {
+			focus = i
+		}
+	}
+	if focus < 0 {
+		b.Fatal("the generated model has no services-000.threat")
+	}
+	text := files[focus].Text
+	// The places typed at: after `tech` in the services of the file, every tenth one.
+	var places []int
+	for i := 0; ; {
+		j := strings.Index(text[i:], "\n  tech ")
+		if j < 0 {
+			break
+		}
+		places = append(places, i+j+len("\n  tech"))
+		i += j + 1
+	}
+	if len(places) < 20 {
+		b.Fatalf("%d services with `tech` in the file", len(places))
+	}
+	ix := NewFocusIndex()
+	opts := Options{Today: testToday, Focus: files[focus].Name, Index: ix}
+	prev := Analyze(files, opts)
+	// versions[k] has "x" typed at place k; the runs go there and back to files.
+	versions := make([][]*dsl.File, 10)
+	for k := range versions {
+		at := places[2*k]
+		versions[k] = append([]*dsl.File(nil), files...)
+		versions[k][focus] = testParser.Parse(files[focus].Name, text[:at]+"x"+text[at:])
+	}
+	cur := files
+	b.ReportAllocs()
+	b.ResetTimer()
+	runs := 0
+	for b.Loop() {
+		next := files
+		if runs%2 == 0 {
+			k := 0
+			if cold {
+				k = (runs / 2) % len(versions)
+			}
+			next = versions[k]
+		}
+		opts.Base = &Base{Files: cur, Findings: prev.Findings}
+		prev, cur = Analyze(next, opts), next
+		if !prev.edited {
+			b.Fatal("a keystroke did not take the edited path")
+		}
+		runs++
 	}
 }

@@ -43,13 +43,26 @@ type FocusIndex struct {
 	mentions map[string][]declAt
 	// ids memoises symbolIDs by the kinds asked for, until a file changes.
 	ids map[string][]string
+	// shape counts the changes to the index's keys: an edit that keeps every key and
+	// shape (most keystrokes) leaves it, so closures computed before still hold.
+	shape uint64
+	// wants holds, by file, the flows its focused analyses asked for beyond the closure
+	// (Model.wantFlows), until the shape changes; wantsGrew counts their growth.
+	wants     map[string]map[string]uint8
+	wantsGrew uint64
+	// deps caches the dependents of the declaration edited last (see dependents).
+	deps dependentsCache
 }
 
-// declAt is a declaration with its place in the model's order.
+// declAt is the place of a declaration in the model's order: its file's, and its own in
+// the file's summary (pre-order). The declaration itself is looked up (FocusIndex.decl),
+// so that an edit that keeps a file's keys replaces its summary and nothing else.
 type declAt struct {
-	file, seq int
-	d         *dsl.Decl
+	file, seq int32
 }
+
+// decl returns the declaration at a place.
+func (ix *FocusIndex) decl(at declAt) *dsl.Decl { return ix.per[at.file].decls[at.seq] }
 
 func (x declAt) before(y declAt) bool {
 	return x.file < y.file || x.file == y.file && x.seq < y.seq
@@ -64,6 +77,41 @@ type fileSummary struct {
 	ids []string
 	// mentioned[i] lists the keys decls[i] is indexed under in mentions.
 	mentioned [][]string
+	// shapes[i] is what the closure reads of decls[i] besides its keys.
+	shapes []declShape
+}
+
+// declShape is what a closure reads of a declaration besides the keys it is indexed under:
+// its kind, a flow's arrow, and which of the threats it answers are generated (`rule@x`).
+// Declarations with the same keys and shapes make the same closures.
+type declShape struct {
+	kind  dsl.Kind
+	arrow string
+	// rules has bit i set when the i-th reference a mitigation's `mitigates` or a
+	// response's target names is a generated threat (the first 63; bit 63: any later).
+	rules uint64
+}
+
+func shapeOf(d *dsl.Decl) declShape {
+	sh := declShape{kind: d.Kind, arrow: d.Arrow}
+	n := 0
+	note := func(r *dsl.Ref) {
+		if r != nil && r.Rule != nil {
+			sh.rules |= 1 << min(n, 63)
+		}
+		n++
+	}
+	if d.Kind.IsResponse() {
+		note(d.Target)
+	}
+	if d.Kind == dsl.KindMitigation {
+		if a := d.Attr("mitigates"); a != nil {
+			for _, v := range a.Values {
+				note(v.Ref)
+			}
+		}
+	}
+	return sh
 }
 
 // NewFocusIndex returns an empty index.
@@ -86,22 +134,29 @@ func (ix *FocusIndex) Update(files []*dsl.File) {
 		ix.files[i] = f
 		if s.sameKeys(ix.per[i]) {
 			// Most keystrokes change no id and no reference: the entries stay where they
-			// are and name the new file's declarations.
+			// are, and now name the new file's declarations.
 			ix.per[i] = s
-			ix.repoint(i)
 			continue
 		}
 		ix.remove(i)
-		ix.ids = nil
+		ix.reshaped()
 		ix.per[i] = s
 		ix.insert(i)
 	}
 }
 
+// reshaped notes a change of the index's keys: what was derived from them is stale.
+func (ix *FocusIndex) reshaped() {
+	ix.ids = nil
+	ix.shape++
+	ix.wants = nil
+	ix.deps = dependentsCache{}
+}
+
 // sameKeys reports whether s indexes its declarations under the same keys, in the same
-// places, as t.
+// places and with the same shapes, as t.
 func (s *fileSummary) sameKeys(t *fileSummary) bool {
-	if len(s.decls) != len(t.decls) || !slices.Equal(s.ids, t.ids) {
+	if len(s.decls) != len(t.decls) || !slices.Equal(s.ids, t.ids) || !slices.Equal(s.shapes, t.shapes) {
 		return false
 	}
 	for i := range s.mentioned {
@@ -110,18 +165,6 @@ func (s *fileSummary) sameKeys(t *fileSummary) bool {
 		}
 	}
 	return true
-}
-
-// repoint makes the entries of one file name the declarations of its current summary,
-// which has the same keys in the same places as the one they were made from.
-func (ix *FocusIndex) repoint(file int) {
-	ix.entries(file, func(t table, key string, at declAt) {
-		list := ix.table(t)[key]
-		j := sort.Search(len(list), func(j int) bool { return !list[j].before(at) })
-		if j < len(list) && list[j].file == file && list[j].seq == at.seq {
-			list[j].d = at.d
-		}
-	})
 }
 
 // rebuild indexes every file anew. The entries come in model order, so each list is
@@ -142,7 +185,7 @@ func (ix *FocusIndex) rebuild(files []*dsl.File) {
 			keys += len(k)
 		}
 	}
-	*ix = FocusIndex{files: slices.Clone(files), per: per,
+	*ix = FocusIndex{files: slices.Clone(files), per: per, shape: ix.shape + 1,
 		byID: make(map[string][]declAt, decls), mentions: make(map[string][]declAt, keys/4)}
 	for file := range per {
 		ix.entries(file, func(t table, key string, at declAt) {
@@ -171,8 +214,8 @@ func (ix *FocusIndex) table(t table) map[string][]declAt {
 // declaration declares, in mentions under each key it is mentioned by.
 func (ix *FocusIndex) entries(file int, fn func(t table, key string, at declAt)) {
 	s := ix.per[file]
-	for i, d := range s.decls {
-		at := declAt{file: file, seq: i, d: d}
+	for i := range s.decls {
+		at := declAt{file: int32(file), seq: int32(i)}
 		if id := s.ids[i]; id != "" {
 			fn(byIDTable, id, at)
 		}
@@ -190,24 +233,71 @@ func summarize(f *dsl.File) *fileSummary {
 			i := len(s.decls)
 			s.decls = append(s.decls, d)
 			s.parent = append(s.parent, parent)
-			id := ""
-			if d.Kind != dsl.KindModel && !d.Kind.IsResponse() {
-				id = d.ID()
-			}
-			s.ids = append(s.ids, id)
-			keys := mentionKeys(d)
-			if rt := d.Word("runtime"); rt != "" {
-				keys = append(keys, runtimeKey(rt))
-			}
-			if d.Kind == dsl.KindModel {
-				keys = append(keys, modelKey)
-			}
-			s.mentioned = append(s.mentioned, keys)
+			s.ids = append(s.ids, symbolID(d))
+			s.mentioned = append(s.mentioned, indexKeys(d))
+			s.shapes = append(s.shapes, shapeOf(d))
 			walk(d.Children, i)
 		}
 	}
 	walk(f.Decls, -1)
 	return s
+}
+
+// symbolID returns the id a declaration declares a symbol under, or "".
+func symbolID(d *dsl.Decl) string {
+	if d.Kind == dsl.KindModel || d.Kind.IsResponse() {
+		return ""
+	}
+	return d.ID()
+}
+
+// indexKeys returns the keys a declaration is indexed under in mentions.
+func indexKeys(d *dsl.Decl) []string {
+	keys := mentionKeys(d)
+	if rt := d.Word("runtime"); rt != "" {
+		keys = append(keys, runtimeKey(rt))
+	}
+	if d.Kind == dsl.KindModel {
+		keys = append(keys, modelKey)
+	}
+	return keys
+}
+
+// resummarize returns the summary of f, an edit of the file old summarises, and the place
+// of the declaration holding the edit, when every declaration but that one and those
+// around it only moved with the text after the edit (editedDecl) and those keep their
+// keys and shapes. Only those are summarised again: the others' text is unchanged, so are
+// their keys (the summaries share them).
+func resummarize(old *fileSummary, f *dsl.File, edit textEdit) (*fileSummary, int, bool) {
+	s := &fileSummary{decls: make([]*dsl.Decl, 0, len(old.decls)), parent: old.parent, ids: old.ids, mentioned: old.mentioned, shapes: old.shapes}
+	same := true
+	var walk func(ds []*dsl.Decl, parent int)
+	walk = func(ds []*dsl.Decl, parent int) {
+		for _, d := range ds {
+			i := len(s.decls)
+			if i >= len(old.decls) || old.parent[i] != parent {
+				same = false
+				return
+			}
+			s.decls = append(s.decls, d)
+			walk(d.Children, i)
+		}
+	}
+	walk(f.Decls, -1)
+	if !same || len(s.decls) != len(old.decls) {
+		return nil, -1, false
+	}
+	edited, ok := editedDecl(old, s, edit)
+	if !ok {
+		return nil, -1, false
+	}
+	for p := edited; p >= 0; p = old.parent[p] {
+		d := s.decls[p]
+		if symbolID(d) != old.ids[p] || shapeOf(d) != old.shapes[p] || !slices.Equal(indexKeys(d), old.mentioned[p]) {
+			return nil, -1, false
+		}
+	}
+	return s, edited, true
 }
 
 // mentionKeys returns the keys a declaration is indexed under in mentions: the ids in its
@@ -291,7 +381,7 @@ func (ix *FocusIndex) remove(file int) {
 		}
 		done[t][key] = true
 		m := ix.table(t)
-		if l := slices.DeleteFunc(m[key], func(x declAt) bool { return x.file == file }); len(l) > 0 {
+		if l := slices.DeleteFunc(m[key], func(x declAt) bool { return int(x.file) == file }); len(l) > 0 {
 			m[key] = l
 		} else {
 			delete(m, key)
@@ -311,7 +401,7 @@ func insertBlock(list, block []declAt) []declAt {
 // symbolKind returns the kind of the symbol id names (its first declaration), if any.
 func (ix *FocusIndex) symbolKind(id string) (dsl.Kind, bool) {
 	if l := ix.byID[id]; len(l) > 0 {
-		return l[0].d.Kind, true
+		return ix.decl(l[0]).Kind, true
 	}
 	return "", false
 }
@@ -327,22 +417,45 @@ const (
 // how many of their flows it holds for the elements that are not flowsSome; nil when file
 // is not indexed. want asks for the flows of more elements, by id (Model.wantFlows).
 func (ix *FocusIndex) closure(file string, want map[string]uint8) ([]declAt, map[string]uint8) {
-	fi := -1
-	for i, f := range ix.files {
-		if f.Name == file {
-			fi = i
-			break
-		}
-	}
+	fi := ix.fileIndex(file)
 	if fi < 0 {
 		return nil, nil
 	}
-	c := &closureBuilder{ix: ix, in: make([][]uint64, len(ix.per)), known: map[string]uint8{}, boundaries: map[string]bool{}}
+	return ix.closureOf(fi, nil, want)
+}
+
+// closureOf is closure for some of the declarations of file fi: those whose places in its
+// summary seeds lists (nil: all).
+func (ix *FocusIndex) closureOf(fi int, seeds []int, want map[string]uint8) ([]declAt, map[string]uint8) {
+	c := ix.newClosureBuilder()
+	c.from(fi, seeds, want)
+	sort.Slice(c.list, func(i, j int) bool { return c.list[i].before(c.list[j]) })
+	return c.list, c.known
+}
+
+// fileIndex returns the place of file in the index, or -1.
+func (ix *FocusIndex) fileIndex(file string) int {
+	for i, f := range ix.files {
+		if f.Name == file {
+			return i
+		}
+	}
+	return -1
+}
+
+func (ix *FocusIndex) newClosureBuilder() *closureBuilder {
+	return &closureBuilder{ix: ix, in: make([][]uint64, len(ix.per)), known: map[string]uint8{}, boundaries: map[string]bool{}}
+}
+
+// from adds the closure of the seeds of file fi (places in its summary; nil: all).
+func (c *closureBuilder) from(fi int, seeds []int, want map[string]uint8) {
+	ix := c.ix
 	s := ix.per[fi]
 	var subjects []declAt
 	hasModel := false
-	for i, d := range s.decls {
-		at := declAt{file: fi, seq: i, d: d}
+	seed := func(i int) {
+		d := s.decls[i]
+		at := declAt{file: int32(fi), seq: int32(i)}
 		c.add(at)
 		hasModel = hasModel || d.Kind == dsl.KindModel
 		if id := s.ids[i]; id != "" {
@@ -361,7 +474,7 @@ func (ix *FocusIndex) closure(file string, want map[string]uint8) ([]declAt, map
 			subjects = append(subjects, ix.byID[r.Target()]...)
 			if r.To != nil {
 				for _, x := range ix.mentions[pairKey(r.From.Name, r.To.Name)] {
-					if x.d.Kind == dsl.KindFlow {
+					if ix.decl(x).Kind == dsl.KindFlow {
 						subjects = append(subjects, x)
 					}
 				}
@@ -378,8 +491,20 @@ func (ix *FocusIndex) closure(file string, want map[string]uint8) ([]declAt, map
 			answer(d.Target)
 		}
 	}
+	if seeds == nil {
+		for i := range s.decls {
+			seed(i)
+		}
+	} else {
+		for _, i := range seeds {
+			seed(i)
+		}
+	}
 	if hasModel {
 		c.addAll(ix.mentions[modelKey])
+	}
+	if c.found {
+		return
 	}
 	// ends are the elements one flow away from a subject; dst those data flows into.
 	ends := map[string]bool{}
@@ -396,7 +521,7 @@ func (ix *FocusIndex) closure(file string, want map[string]uint8) ([]declAt, map
 	}
 	for _, sub := range subjects {
 		c.add(sub)
-		d := sub.d
+		d := ix.decl(sub)
 		id := ix.per[sub.file].ids[sub.seq]
 		if id == "" {
 			continue
@@ -404,8 +529,8 @@ func (ix *FocusIndex) closure(file string, want map[string]uint8) ([]declAt, map
 		c.known[id] = flowsAll
 		for _, x := range ix.mentions[id] {
 			c.add(x)
-			if x.d.Kind == dsl.KindFlow && (x.d.From != nil && x.d.From.Name == id || x.d.To != nil && x.d.To.Name == id) {
-				flowEnds(x.d)
+			if xd := ix.decl(x); xd.Kind == dsl.KindFlow && (xd.From != nil && xd.From.Name == id || xd.To != nil && xd.To.Name == id) {
+				flowEnds(xd)
 			}
 		}
 		if d.Kind == dsl.KindFlow && d.From != nil && d.To != nil {
@@ -415,7 +540,7 @@ func (ix *FocusIndex) closure(file string, want map[string]uint8) ([]declAt, map
 		}
 		if rt := d.Word("runtime"); rt != "" && d.Kind == dsl.KindService {
 			for _, x := range ix.mentions[runtimeKey(rt)] {
-				if x.d.Kind == dsl.KindService {
+				if ix.decl(x).Kind == dsl.KindService {
 					c.add(x)
 				}
 			}
@@ -439,9 +564,19 @@ func (ix *FocusIndex) closure(file string, want map[string]uint8) ([]declAt, map
 	for id, level := range want {
 		c.flowsOf(id, level)
 	}
-	c.complete()
-	sort.Slice(c.list, func(i, j int) bool { return c.list[i].before(c.list[j]) })
-	return c.list, c.known
+	if !c.found {
+		c.complete()
+	}
+}
+
+// reset empties the builder for another closure, keeping its memory.
+func (c *closureBuilder) reset() {
+	for _, at := range c.list {
+		c.in[at.file][at.seq/64] = 0
+	}
+	c.list, c.next, c.found = c.list[:0], 0, false
+	clear(c.known)
+	clear(c.boundaries)
 }
 
 // flowsOf adds the flows of element id: those into it, or all.
@@ -451,7 +586,7 @@ func (c *closureBuilder) flowsOf(id string, level uint8) {
 	}
 	c.known[id] = level
 	for _, x := range c.ix.mentions[id] {
-		f := x.d
+		f := c.ix.decl(x)
 		if f.Kind != dsl.KindFlow || f.From == nil || f.To == nil {
 			continue
 		}
@@ -476,6 +611,19 @@ type closureBuilder struct {
 	// next is where complete resumes: the declarations from list[next] on have not had
 	// what they name added yet.
 	next int
+	// For FocusIndex.dependents, which asks of many closures whether they hold one
+	// declaration: watch makes add note target's arrival in found, and building stops
+	// there; byBoundary keeps, from one closure to the next, the services of a boundary and
+	// the flows into them (boundaryServices), which every store in the boundary adds.
+	watch, found bool
+	target       declAt
+	byBoundary   map[string]boundaryServices
+}
+
+// boundaryServices are the services of a boundary and the flows into them.
+type boundaryServices struct {
+	services []string
+	decls    []declAt
 }
 
 func (c *closureBuilder) add(at declAt) {
@@ -490,9 +638,12 @@ func (c *closureBuilder) add(at declAt) {
 	}
 	bits[word] |= bit
 	c.list = append(c.list, at)
+	if c.watch && at == c.target {
+		c.found = true
+	}
 	// The boundaries a declaration is nested in.
 	if p := c.ix.per[at.file].parent[at.seq]; p >= 0 {
-		c.add(declAt{file: at.file, seq: p, d: at.d.Parent})
+		c.add(declAt{file: at.file, seq: int32(p)})
 	}
 }
 
@@ -509,7 +660,12 @@ func (c *closureBuilder) boundaryServices(store *dsl.Decl) {
 	if p := store.Parent; p != nil && p.Kind == dsl.KindBoundary {
 		bounds = append(bounds, p.ID())
 	}
-	if a := store.Attr("in"); a != nil {
+	for _, a := range store.Attrs {
+		// Every `in`: the model takes a boundary from each, the first one as well as a
+		// repeated one (found by the edited analysis's test).
+		if a.Key.Name != "in" {
+			continue
+		}
 		for _, v := range a.Values {
 			if v.Ref != nil && v.Ref.From != nil {
 				bounds = append(bounds, v.Ref.From.Name)
@@ -521,26 +677,55 @@ func (c *closureBuilder) boundaryServices(store *dsl.Decl) {
 			continue // another store of the boundary brought them
 		}
 		c.boundaries[b] = true
+		if known, ok := c.byBoundary[b]; ok {
+			c.addAll(known.decls)
+			for _, id := range known.services {
+				c.known[id] = max(c.known[id], flowsInto)
+			}
+			continue
+		}
 		var services []declAt
 		for _, x := range c.ix.mentions[b] {
-			if x.d.Kind == dsl.KindService {
+			if c.ix.decl(x).Kind == dsl.KindService {
 				services = append(services, x)
 			}
 		}
 		for _, bd := range c.ix.byID[b] {
 			// Its children follow it in pre-order.
 			sum := c.ix.per[bd.file]
-			for i := bd.seq + 1; i < len(sum.decls) && sum.parent[i] >= bd.seq; i++ {
-				if sum.parent[i] == bd.seq && sum.decls[i].Kind == dsl.KindService {
-					services = append(services, declAt{file: bd.file, seq: i, d: sum.decls[i]})
+			for i := int(bd.seq) + 1; i < len(sum.decls) && sum.parent[i] >= int(bd.seq); i++ {
+				if sum.parent[i] == int(bd.seq) && sum.decls[i].Kind == dsl.KindService {
+					services = append(services, declAt{file: bd.file, seq: int32(i)})
 				}
 			}
 		}
+		var memo boundaryServices
 		for _, svc := range services {
+			id := c.ix.decl(svc).ID()
 			c.add(svc)
-			c.flowsOf(svc.d.ID(), flowsInto)
+			if c.byBoundary != nil {
+				memo.services = append(memo.services, id)
+				memo.decls = append(memo.decls, svc)
+				memo.decls = append(memo.decls, c.flowsInto(id)...)
+			}
+			c.flowsOf(id, flowsInto)
+		}
+		if c.byBoundary != nil {
+			c.byBoundary[b] = memo
 		}
 	}
+}
+
+// flowsInto returns the flows into element id (a two-way one either way).
+func (c *closureBuilder) flowsInto(id string) []declAt {
+	var out []declAt
+	for _, x := range c.ix.mentions[id] {
+		f := c.ix.decl(x)
+		if f.Kind == dsl.KindFlow && f.From != nil && f.To != nil && (f.To.Name == id || f.Arrow == "<->" && f.From.Name == id) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // complete adds, transitively, the declarations of every id an included declaration
@@ -548,7 +733,7 @@ func (c *closureBuilder) boundaryServices(store *dsl.Decl) {
 // its own id (the first of them is the symbol: found by fuzzing, a threat declared after
 // a mitigation of the same id is none), so that everything resolves as in the whole model.
 func (c *closureBuilder) complete() {
-	for ; c.next < len(c.list); c.next++ {
+	for ; c.next < len(c.list) && !c.found; c.next++ {
 		at := c.list[c.next]
 		if id := c.ix.per[at.file].ids[at.seq]; id != "" {
 			c.addAll(c.ix.byID[id])
@@ -556,7 +741,7 @@ func (c *closureBuilder) complete() {
 		for _, k := range c.ix.per[at.file].mentioned[at.seq] {
 			if isPairKey(k) {
 				for _, x := range c.ix.mentions[k] {
-					if x.d.Kind == dsl.KindFlow {
+					if c.ix.decl(x).Kind == dsl.KindFlow {
 						c.add(x)
 					}
 				}
@@ -573,6 +758,6 @@ func isPairKey(k string) bool { return k != "" && k[0] == 0 }
 // what a focused analysis suggests from, as the whole one does from its symbols.
 func (ix *FocusIndex) symbolIDs(want []dsl.Kind) []string {
 	return idsOfKinds(&ix.ids, want, func() []string {
-		return sortedIDs(ix.byID, want, func(l []declAt) dsl.Kind { return l[0].d.Kind })
+		return sortedIDs(ix.byID, want, func(l []declAt) dsl.Kind { return ix.decl(l[0]).Kind })
 	})
 }

@@ -173,6 +173,9 @@ type scope struct {
 	decls []declAt
 	index *FocusIndex
 	flows map[string]uint8
+	// seeds, in an edited analysis, are the declarations of the focus whose findings are
+	// made again (nil: all); decls is their closure.
+	seeds map[*dsl.Decl]bool
 }
 
 // outOfFocus reports whether file is outside the focus of a focused analysis.
@@ -298,7 +301,7 @@ func buildModel(ctx context.Context, files []*dsl.File, out *[]Finding, sc scope
 		b.index = sc.index
 		m.partial = true
 		for _, at := range sc.decls {
-			b.declare(sc.index.files[at.file], at.d)
+			b.declare(sc.index.files[at.file], sc.index.decl(at))
 		}
 		for id, level := range sc.flows {
 			if s := m.Symbols[id]; s != nil {

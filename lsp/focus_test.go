@@ -145,6 +145,10 @@ func TestFocusedDiagnosticsAreFinal(t *testing.T) {
 	}
 	edits := [][2]string{
 		{"\n  tech ", "\n  techx "},
+		// Edits that keep every id and reference: the analysis starts from the one before.
+		{"\n  encrypted\n  authenticated session", "\n  authenticated session"},
+		{"\n  techx ", "\n  tech "},
+		{"\n  protocol https\n", "\n  protocol http\n"},
 		{"\nflow customer -> ", "\nflow customer -> " + svc + " {}\nflow customer -> "},
 		{"\n  handles ", "\n  handles " + svc[:len(svc)-1] + ", "},
 		{"\nservice ", "\nservice " + svc + " {}\nservice "},
