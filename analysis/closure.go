@@ -287,7 +287,7 @@ func resummarize(old *fileSummary, f *dsl.File, edit textEdit) (*fileSummary, in
 	if !same || len(s.decls) != len(old.decls) {
 		return nil, -1, false
 	}
-	edited, ok := editedDecl(old, s, edit)
+	edited, ok := editedDecl(old, s, edit, f.Text)
 	if !ok {
 		return nil, -1, false
 	}

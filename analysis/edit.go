@@ -182,8 +182,9 @@ func analyzeEdit(ctx context.Context, files []*dsl.File, opts Options) (res *Res
 
 // editedDecl returns the place (in both summaries, which have the same keys) of the
 // innermost declaration holding the edit, when every other declaration only moved with
-// the text after the edit.
-func editedDecl(oldSum, newSum *fileSummary, edit textEdit) (int, bool) {
+// the text after the edit, and none begins on the line the edit ends on after it (its
+// column would change, and a duplicate id's message names it).
+func editedDecl(oldSum, newSum *fileSummary, edit textEdit, newText string) (int, bool) {
 	edited := -1
 	for i, d := range newSum.decls {
 		o := oldSum.decls[i].Span
@@ -199,6 +200,10 @@ func editedDecl(oldSum, newSum *fileSummary, edit textEdit) (int, bool) {
 		around[p] = true
 	}
 	d := edit.newEnd - edit.oldEnd
+	eol := len(newText)
+	if i := strings.IndexByte(newText[edit.newEnd:], '\n'); i >= 0 {
+		eol = edit.newEnd + i
+	}
 	for i, nd := range newSum.decls {
 		o := oldSum.decls[i].Span
 		if around[i] {
@@ -207,7 +212,7 @@ func editedDecl(oldSum, newSum *fileSummary, edit textEdit) (int, bool) {
 			}
 			continue
 		}
-		if moved, ok := edit.move(o); !ok || moved != nd.Span {
+		if moved, ok := edit.move(o); !ok || moved != nd.Span || edit.newEnd <= nd.Span.Start && nd.Span.Start < eol {
 			return -1, false
 		}
 	}

@@ -212,3 +212,27 @@ func TestEditedRepeatedIn(t *testing.T) {
 		t.Errorf("findings differ from a focused analysis\ngot:\n%s\nwant:\n%s", g, w)
 	}
 }
+
+// TestEditedKeepsColumns: a duplicate id's message names the other declaration's line and
+// column, and an edit moves the columns of what follows it on its line. The first `a`'s
+// message names the second's column, which typing into `b` moves, though neither `a`
+// depends on `b`: such an edit is analysed as a whole file.
+func TestEditedKeepsColumns(t *testing.T) {
+	files := parseAll(map[string]string{
+		"a.threat": `data a "A" { classification public } data b "B" { classification public } data a "C" { classification public }` + "\n",
+		"b.threat": "actor user { kind user }\n",
+	})
+	opts := Options{Today: testToday, Focus: "a.threat", Index: NewFocusIndex()}
+	before := Analyze(files, opts)
+	next := append([]*dsl.File(nil), files...)
+	next[0] = testParser.Parse("a.threat", strings.Replace(files[0].Text, `"B"`, `"Bxx"`, 1))
+	opts.Base = &Base{Files: files, Findings: before.Findings}
+	got := Analyze(next, opts)
+	want := Analyze(next, Options{Today: testToday, Focus: "a.threat", Index: NewFocusIndex()})
+	if g, w := describeFindings(got.Findings), describeFindings(want.Findings); g != w {
+		t.Errorf("findings differ from a focused analysis\ngot:\n%s\nwant:\n%s", g, w)
+	}
+	if !strings.Contains(describeFindings(want.Findings), "a.threat:1:") {
+		t.Errorf("no message names a column; the test no longer tests what it says:\n%s", describeFindings(want.Findings))
+	}
+}
