@@ -1,12 +1,22 @@
 package lsp_test
 
 import (
+	"context"
+	"fmt"
+	"math/rand"
 	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.lsp.dev/protocol"
+
+	"github.com/threatls/threatls/analysis"
+	"github.com/threatls/threatls/codelinks"
+	"github.com/threatls/threatls/dsl"
 )
 
 // TestKeystrokeAnswersEditedFileFirst: after an edit, the edited file's diagnostics come
@@ -181,6 +191,124 @@ func TestFocusedDiagnosticsAreFinal(t *testing.T) {
 	for v := uint32(2); v <= uint32(len(edits)+1); v++ {
 		if perVersion[v] != 1 {
 			t.Errorf("version %d was published %d times, want once (published: %v)", v, perVersion[v], perVersion)
+		}
+	}
+}
+
+// TestTypingMatchesFreshAnalysis types into a file of the web shop example as a user
+// would: other values of attributes, characters (accented, emoji) typed into titles and
+// values, characters deleted. After each keystroke the file's diagnostics of that version,
+// which the server answers from the analysis before where the edit cannot change them,
+// must be exactly those of a fresh analysis of the texts, ranges in UTF-16 included.
+func TestTypingMatchesFreshAnalysis(t *testing.T) {
+	paths, _ := filepath.Glob("../examples/webshop/*.threat")
+	texts := map[string]string{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts[filepath.Base(p)] = string(b)
+	}
+	const name = "storefront.threat"
+	if texts[name] == "" || len(texts) < 2 {
+		t.Fatalf("the web shop example has no %s, or one file only", name)
+	}
+	root := writeModel(t, texts)
+	e := newEditor(t, root, editorConfig{})
+	uri := e.open(name, "")
+	code, err := (&codelinks.Repo{Root: root}).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Values written in the model, by attribute, to put in place of others.
+	parser := dsl.NewParser()
+	pool := map[string][]string{}
+	for _, text := range texts {
+		parser.Parse("x", text).Walk(func(d *dsl.Decl) {
+			for _, a := range d.Attrs {
+				for _, v := range a.Values {
+					pool[a.Key.Name] = append(pool[a.Key.Name], text[v.Span.Start:v.Span.End])
+				}
+			}
+		})
+	}
+	rng := rand.New(rand.NewSource(3))
+	keystrokes := 120
+	if testing.Short() || raceEnabled {
+		keystrokes = 30
+	}
+	for k := 0; k < keystrokes; k++ {
+		e.mu.Lock()
+		text := e.texts[uri]
+		e.mu.Unlock()
+		f := parser.Parse(uri, text)
+		var values []*dsl.Value
+		var keys []string
+		f.Walk(func(d *dsl.Decl) {
+			for _, a := range d.Attrs {
+				for _, v := range a.Values {
+					values, keys = append(values, v), append(keys, a.Key.Name)
+				}
+			}
+		})
+		if len(values) == 0 {
+			t.Fatal("no attribute values left to edit")
+		}
+		i := rng.Intn(len(values))
+		v := values[i]
+		switch rng.Intn(3) {
+		case 0: // another value of the attribute
+			vals := pool[keys[i]]
+			e.replaceRange(uri, v.Span.Start, v.Span.End, vals[rng.Intn(len(vals))])
+		case 1: // a character typed at the end of the value
+			at := v.Span.End
+			if v.Kind == dsl.ValueString {
+				at-- // inside the quotes
+			}
+			e.replaceRange(uri, at, at, []string{"é", "🔥", "x", "ü"}[rng.Intn(4)])
+		default: // the value's last character deleted
+			if v.Span.End-v.Span.Start < 2 || v.Kind == dsl.ValueString {
+				continue
+			}
+			_, size := utf8.DecodeLastRuneInString(text[:v.Span.End])
+			e.replaceRange(uri, v.Span.End-size, v.Span.End, "")
+		}
+		e.mu.Lock()
+		version, now := uint32(e.vers[uri]), e.texts[uri]
+		e.mu.Unlock()
+		var files []*dsl.File
+		for n, t := range texts {
+			if n == name {
+				t = now
+			}
+			files = append(files, parser.Parse(e.uri(n), t))
+		}
+		res := analysis.Analyze(files, analysis.Options{Today: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), Code: code, Coverage: true})
+		var want []string
+		for _, fd := range res.Findings {
+			if fd.File == uri {
+				want = append(want, fmt.Sprintf("%v %v %s %s", utf16Pos(now, fd.Span.Start), utf16Pos(now, fd.Span.End), fd.Code, fd.Message))
+			}
+		}
+		sort.Strings(want)
+		var got []string
+		e.awaitDiags(uri, fmt.Sprintf("diagnostics of version %d", version), func([]protocol.Diagnostic) bool {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			ps := e.published[uri]
+			if len(ps) == 0 || ps[len(ps)-1].Version != version {
+				return false
+			}
+			got = got[:0]
+			for _, d := range ps[len(ps)-1].Diagnostics {
+				got = append(got, fmt.Sprintf("%v %v %v %s", d.Range.Start, d.Range.End, d.Code, d.Message))
+			}
+			return true
+		})
+		sort.Strings(got)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("keystroke %d: diagnostics differ from a fresh analysis\ngot:\n%s\nwant:\n%s\ntext:\n%s", k, strings.Join(got, "\n"), strings.Join(want, "\n"), now)
 		}
 	}
 }
