@@ -58,11 +58,15 @@ type Related struct {
 type Finding struct {
 	// Code is the rule id for generated threats, else the check's name ("syntax",
 	// "unknown-ref", "open-threat", "coverage", ...).
-	Code    string
-	Level   dsl.Severity
-	File    string
-	Span    dsl.Span
-	Message string
+	Code  string
+	Level dsl.Severity
+	File  string
+	Span  dsl.Span
+	// message is the finding's text (Message), made when asked for from threat when that
+	// is set: a large model has a hundred thousand findings about threats, and a
+	// language server sends most of them once.
+	message string
+	threat  *Threat
 	Related []Related
 	// ThreatID is set on findings about one threat; Explain(result.Threat(ThreatID)) is the
 	// Markdown that explains it (why, how the severity was reached, what clears it).
@@ -72,6 +76,56 @@ type Finding struct {
 	// Source is set on findings in source files (annotations), where File is the
 	// repository-relative path of a file that is not part of the model.
 	Source *SourcePos
+}
+
+// Message returns the finding's text.
+func (f Finding) Message() string {
+	if f.threat == nil {
+		return f.message
+	}
+	return string(f.AppendMessage(nil))
+}
+
+// AppendMessage appends the finding's text to b.
+func (f Finding) AppendMessage(b []byte) []byte {
+	t := f.threat
+	if t == nil {
+		return append(b, f.message...)
+	}
+	switch {
+	case t.State == StatePlanned:
+		b = append(b, "threat `"...)
+		b = append(b, t.ID...)
+		b = append(b, "` ("...)
+		b = append(b, t.Rating.Severity.String()...)
+		b = append(b, ") is not mitigated yet: "...)
+		return append(b, t.StateWhy...)
+	case t.Rule != nil:
+		b = append(b, "open threat `"...)
+		b = append(b, t.ID...)
+		b = append(b, "` ("...)
+		b = append(b, t.Rating.Severity.String()...)
+		b = append(b, "): "...)
+		b = append(b, t.Title...)
+		b = append(b, "; "...)
+		b = append(b, t.Why...)
+		b = append(b, ". Clear it with "...)
+		b = append(b, t.Rule.Clears...)
+		return append(b, ", or answer it with a mitigation or an accept"...)
+	}
+	b = append(b, "open threat `"...)
+	b = append(b, t.ID...)
+	b = append(b, "` ("...)
+	b = append(b, t.Rating.Severity.String()...)
+	b = append(b, "):"...)
+	if t.Title != t.ID {
+		b = append(b, ' ')
+		b = append(b, t.Title...)
+		b = append(b, ':')
+	}
+	b = append(b, " nothing answers it; add a mitigation that `mitigates "...)
+	b = append(b, t.ID...)
+	return append(b, "`, or an accept, transfer or not_applicable"...)
 }
 
 // State is where a threat stands.
@@ -259,7 +313,7 @@ func sortByPlace(fs []Finding) {
 		if x.Span.End != y.Span.End {
 			return x.Span.End < y.Span.End
 		}
-		return x.Message < y.Message
+		return x.Message() < y.Message()
 	})
 }
 
@@ -365,7 +419,7 @@ func inFile(fs []Finding, file string) []Finding {
 func (a *analyzer) add(f Finding) { a.res.Findings = append(a.res.Findings, f) }
 
 func (a *analyzer) at(s *Symbol, code string, level dsl.Severity, format string, args ...any) {
-	a.add(Finding{Code: code, Level: level, File: s.File.Name, Span: s.Decl.IDSpan(), Message: fmt.Sprintf(format, args...)})
+	a.add(Finding{Code: code, Level: level, File: s.File.Name, Span: s.Decl.IDSpan(), message: fmt.Sprintf(format, args...)})
 }
 
 func (a *analyzer) consider(target *Symbol, stride ...string) {
@@ -503,7 +557,7 @@ func (a *analyzer) taxonomyIDs(s *Symbol, attr, catalog string) []int {
 	for _, v := range at.Values {
 		id, ok := taxonomy.ParseID(catalog, v.Text)
 		if !ok {
-			a.add(Finding{Code: "unknown-" + attr, Level: dsl.SeverityError, File: s.File.Name, Span: v.Span, Message: fmt.Sprintf("`%s` is not a %s id; write the number, as in `%s 89`", v.Text, catalog, attr)})
+			a.add(Finding{Code: "unknown-" + attr, Level: dsl.SeverityError, File: s.File.Name, Span: v.Span, message: fmt.Sprintf("`%s` is not a %s id; write the number, as in `%s 89`", v.Text, catalog, attr)})
 			continue
 		}
 		var e taxonomy.Entry
@@ -514,9 +568,9 @@ func (a *analyzer) taxonomyIDs(s *Symbol, attr, catalog string) []int {
 			e, found = taxonomy.CAPEC(id)
 		}
 		if !found {
-			a.add(Finding{Code: "unknown-" + attr, Level: dsl.SeverityWarning, File: s.File.Name, Span: v.Span, Message: fmt.Sprintf("%s-%d is not in threatls's %s table; check the id at %s", catalog, id, catalog, taxonomy.Entry{Catalog: catalog, ID: id}.URL())})
+			a.add(Finding{Code: "unknown-" + attr, Level: dsl.SeverityWarning, File: s.File.Name, Span: v.Span, message: fmt.Sprintf("%s-%d is not in threatls's %s table; check the id at %s", catalog, id, catalog, taxonomy.Entry{Catalog: catalog, ID: id}.URL())})
 		} else if problem := e.Problem(); problem != "" {
-			a.add(Finding{Code: "problem-" + attr, Level: dsl.SeverityWarning, File: s.File.Name, Span: v.Span, Message: problem})
+			a.add(Finding{Code: "problem-" + attr, Level: dsl.SeverityWarning, File: s.File.Name, Span: v.Span, message: problem})
 		}
 		if out == nil {
 			out = make([]int, 0, len(at.Values))
@@ -837,7 +891,7 @@ func (a *analyzer) state(t *Threat) {
 			until := word(r.Decl, "until")
 			if until != "" && until < a.today {
 				a.add(Finding{Code: "expired-acceptance", Level: dsl.SeverityWarning, File: r.File.Name, Span: r.Decl.IDSpan(), ThreatID: t.ID,
-					Message: fmt.Sprintf("the acceptance of `%s` expired on %s, so the threat is open again; review it and extend `until`, or mitigate the threat", t.ID, until)})
+					message: fmt.Sprintf("the acceptance of `%s` expired on %s, so the threat is open again; review it and extend `until`, or mitigate the threat", t.ID, until)})
 				continue
 			}
 			if until == "" || word(r.Decl, "owner") == "" || word(r.Decl, "reason") == "" {
@@ -877,7 +931,7 @@ func (a *analyzer) checkAnswer(ans answer) {
 		return
 	}
 	report := func(level dsl.Severity, code, format string, args ...any) {
-		a.add(Finding{Code: code, Level: level, File: ans.file.Name, Span: r.Span, Message: fmt.Sprintf(format, args...)})
+		a.add(Finding{Code: code, Level: level, File: ans.file.Name, Span: r.Span, message: fmt.Sprintf(format, args...)})
 	}
 	what := string(ans.decl.Kind)
 	if r.Rule == nil {
@@ -1067,24 +1121,18 @@ func (a *analyzer) threatFindings(threats []*Threat) []Finding {
 		if file == nil {
 			continue
 		}
-		f := Finding{File: file.Name, Span: span, Related: related, ThreatID: t.ID, Risk: t.Rating.Severity}
+		// The message is made from t when asked for (Finding.AppendMessage).
+		f := Finding{File: file.Name, Span: span, Related: related, ThreatID: t.ID, Risk: t.Rating.Severity, threat: t}
 		switch t.State {
 		case StateOpen:
 			f.Level = t.Rating.Severity.Level()
 			if t.Rule != nil {
 				f.Code = t.Rule.ID
-				f.Message = "open threat `" + t.ID + "` (" + t.Rating.Severity.String() + "): " + t.Title + "; " + t.Why + ". Clear it with " + t.Rule.Clears + ", or answer it with a mitigation or an accept"
 			} else {
 				f.Code = "open-threat"
-				title := ""
-				if t.Title != t.ID {
-					title = " " + t.Title + ":"
-				}
-				f.Message = "open threat `" + t.ID + "` (" + t.Rating.Severity.String() + "):" + title + " nothing answers it; add a mitigation that `mitigates " + t.ID + "`, or an accept, transfer or not_applicable"
 			}
 		case StatePlanned:
 			f.Code, f.Level = "planned-threat", dsl.SeverityInfo
-			f.Message = "threat `" + t.ID + "` (" + t.Rating.Severity.String() + ") is not mitigated yet: " + t.StateWhy
 		default:
 			continue
 		}
@@ -1173,7 +1221,7 @@ func (a *analyzer) coverage() {
 				continue
 			}
 			a.add(Finding{Code: "coverage", Level: dsl.SeverityHint, File: s.File.Name, Span: s.Decl.IDSpan(),
-				Message: fmt.Sprintf("STRIDE coverage: no %s threat considered for %s `%s`; declare a threat (or not_applicable) for each, or turn coverage hints off", joinAnd(missing), s.Kind, s.ID)})
+				message: fmt.Sprintf("STRIDE coverage: no %s threat considered for %s `%s`; declare a threat (or not_applicable) for each, or turn coverage hints off", joinAnd(missing), s.Kind, s.ID)})
 		}
 	}
 }

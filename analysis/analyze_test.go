@@ -57,7 +57,7 @@ func dump(res *Result) string {
 	var b strings.Builder
 	for _, f := range res.Findings {
 		line, col := position(res, f)
-		fmt.Fprintf(&b, "  %s:%d:%d: %s: %s [%s]\n", f.File, line, col, f.Level, f.Message, f.Code)
+		fmt.Fprintf(&b, "  %s:%d:%d: %s: %s [%s]\n", f.File, line, col, f.Level, f.Message(), f.Code)
 	}
 	for _, t := range res.Threats {
 		fmt.Fprintf(&b, "  threat %s %s (%s): %s\n", t.ID, t.State, t.Rating.Severity, t.StateWhy)
@@ -138,13 +138,13 @@ func TestStates(t *testing.T) {
 	if od.Level != dsl.SeverityWarning || textAt(res, od) != "m-overdue" {
 		t.Errorf("overdue-mitigation at %q, level %s", textAt(res, od), od.Level)
 	}
-	wantContains(t, "message", od.Message, "`m-overdue`", "due on 2026-06-01", "in_progress")
+	wantContains(t, "message", od.Message(), "`m-overdue`", "due on 2026-06-01", "in_progress")
 
 	ex := oneFinding(t, res, "expired-acceptance")
 	if ex.Level != dsl.SeverityWarning || ex.ThreatID != "expired" || textAt(res, ex) != "expired" {
 		t.Errorf("expired-acceptance: level %s, threat %q, at %q", ex.Level, ex.ThreatID, textAt(res, ex))
 	}
-	wantContains(t, "message", ex.Message, "expired on 2026-01-31", "open again")
+	wantContains(t, "message", ex.Message(), "expired on 2026-01-31", "open again")
 
 	open := map[string]Finding{}
 	for _, f := range findingsWith(res, "open-threat") {
@@ -153,7 +153,7 @@ func TestStates(t *testing.T) {
 	if len(open) != 2 || open["open"].Level != dsl.SeverityError || open["expired"].Level != dsl.SeverityError {
 		t.Errorf("open-threat findings: %v", open)
 	}
-	if f := open["open"]; f.Risk != RiskCritical || !strings.Contains(f.Message, "Open") || !strings.Contains(Explain(res.Threat(f.ThreatID)), "State: open") {
+	if f := open["open"]; f.Risk != RiskCritical || !strings.Contains(f.Message(), "Open") || !strings.Contains(Explain(res.Threat(f.ThreatID)), "State: open") {
 		t.Errorf("open-threat finding for `open`: %+v", f)
 	}
 	planned := findingsWith(res, "planned-threat")
@@ -168,7 +168,7 @@ func TestStates(t *testing.T) {
 	for _, f := range res.Findings {
 		switch f.ThreatID {
 		case "mit", "acc", "moved", "na", "both":
-			t.Errorf("a finding for %s, which is answered: %s", f.ThreatID, f.Message)
+			t.Errorf("a finding for %s, which is answered: %s", f.ThreatID, f.Message())
 		}
 	}
 }
@@ -204,7 +204,7 @@ accept t { reason "later" }
 	}
 	var schema []string
 	for _, f := range findingsWith(res, "schema") {
-		schema = append(schema, f.Message)
+		schema = append(schema, f.Message())
 	}
 	all := strings.Join(schema, "\n")
 	wantContains(t, "schema findings", all, "needs `owner`", "needs `until`")
@@ -324,7 +324,7 @@ flow api -> worker { encrypted }
 			if line, _ := position(res, f); line != 8+strings.Count(tc.src, "\n")+1 {
 				t.Errorf("reported on line %d, want the response's line", line)
 			}
-			wantContains(t, "message", f.Message, tc.want...)
+			wantContains(t, "message", f.Message(), tc.want...)
 		})
 	}
 }
@@ -347,9 +347,9 @@ mitigation check { mitigates frad; status implemented }
 	}
 	got := map[string]string{}
 	for _, f := range findingsWith(res, "unknown-ref") {
-		got[textAt(res, f)] = f.Message
+		got[textAt(res, f)] = f.Message()
 		if f.Level != dsl.SeverityError {
-			t.Errorf("%s: level %s", f.Message, f.Level)
+			t.Errorf("%s: level %s", f.Message(), f.Level)
 		}
 	}
 	for at, msg := range want {
@@ -365,7 +365,7 @@ mitigation check { mitigates frad; status implemented }
 	res = analyzeText(t, "boundary dmz { trust low }\nservice api { in zzzzzz }\nstore db { stores nothing }\n")
 	msgs := map[string]string{}
 	for _, f := range findingsWith(res, "unknown-ref") {
-		msgs[textAt(res, f)] = f.Message
+		msgs[textAt(res, f)] = f.Message()
 	}
 	wantContains(t, "message", msgs["zzzzzz"], "unknown boundary `zzzzzz`", "declare it, or name one of `dmz`")
 	wantContains(t, "message", msgs["nothing"], "unknown data `nothing`", "no data is declared in this model")
@@ -391,7 +391,7 @@ accept dmz { reason "x"; owner "y"; until 2027-06-30 }
 	got := map[int]string{}
 	for _, f := range findingsWith(res, "wrong-kind") {
 		line, _ := position(res, f)
-		got[line] = f.Message
+		got[line] = f.Message()
 	}
 	for line, msg := range want {
 		if !strings.HasPrefix(got[line], msg) {
@@ -427,8 +427,8 @@ func TestDuplicateIDsAcrossFiles(t *testing.T) {
 	if a.Related[0].File != "b.threat" || b.Related[0].File != "a.threat" {
 		t.Errorf("related locations do not point at the other file: %v / %v", a.Related, b.Related)
 	}
-	wantContains(t, "message", b.Message, "`api` is already declared as a service at a.threat:2:9", "rename one")
-	wantContains(t, "message", a.Message, "`api` is declared again as a store at b.threat:2:7", "rename one")
+	wantContains(t, "message", b.Message(), "`api` is already declared as a service at a.threat:2:9", "rename one")
+	wantContains(t, "message", a.Message(), "`api` is declared again as a store at b.threat:2:7", "rename one")
 	// The first declaration wins; the model still works.
 	if s := res.Model.Symbols["api"]; s == nil || s.Kind != dsl.KindService {
 		t.Errorf("api resolves to %v", s)
@@ -481,7 +481,7 @@ accept unthrottled-internet-entry@payments-api { reason "CDN"; owner "alice"; un
 	for _, f := range res.Findings {
 		if f.Level == dsl.SeverityError && f.File == "flows.threat" && f.ThreatID == "" {
 			line, _ := position(res, f)
-			got[line] = f.Message + " [" + f.Code + "]"
+			got[line] = f.Message() + " [" + f.Code + "]"
 		}
 	}
 	want := map[int]string{
@@ -532,7 +532,7 @@ flow buy: customer -> api {}
 accept unencrypted-flow@customer->api { reason "x"; owner "y"; until 2027-06-30 }
 `)
 	f := oneFinding(t, res, "unknown-ref")
-	wantContains(t, "message", f.Message, "ambiguous", "2 flows join `customer` and `api`", "`unencrypted-flow@browse`", "`unencrypted-flow@buy`")
+	wantContains(t, "message", f.Message(), "ambiguous", "2 flows join `customer` and `api`", "`unencrypted-flow@browse`", "`unencrypted-flow@buy`")
 }
 
 func TestBidirectionalFlows(t *testing.T) {
@@ -579,7 +579,7 @@ mitigation m { mitigates forge, deny; status implemented }
 	if f.Level != dsl.SeverityHint || textAt(res, f) != "api" {
 		t.Errorf("coverage: level %s at %q", f.Level, textAt(res, f))
 	}
-	wantContains(t, "message", f.Message, "no information disclosure or elevation of privilege threat considered for service `api`")
+	wantContains(t, "message", f.Message(), "no information disclosure or elevation of privilege threat considered for service `api`")
 
 	res = analyzeFiles(t, map[string]string{"m.threat": src + "threat rest { on api; stride information_disclosure, elevation_of_privilege }\naccept rest { reason \"x\"; owner \"y\"; until 2027-06-30 }\n"}, Options{Coverage: true})
 	if fs := findingsWith(res, "coverage"); len(fs) != 0 {
@@ -596,8 +596,8 @@ service api { in dmz; rate_limited }
 flow customer -> api { encrypted }
 `}, Options{Coverage: true})
 	for _, f := range findingsWith(res, "coverage") {
-		if textAt(res, f) == "api" && strings.Contains(f.Message, "denial of service") {
-			t.Errorf("the cleared unthrottled-internet-entry rule considered denial of service: %s", f.Message)
+		if textAt(res, f) == "api" && strings.Contains(f.Message(), "denial of service") {
+			t.Errorf("the cleared unthrottled-internet-entry rule considered denial of service: %s", f.Message())
 		}
 	}
 }
@@ -700,7 +700,7 @@ func TestModelChecks(t *testing.T) {
 			if tc.at != "" && textAt(res, fs[0]) != tc.at {
 				t.Errorf("at %q, want %q", textAt(res, fs[0]), tc.at)
 			}
-			wantContains(t, "message", fs[0].Message, tc.want)
+			wantContains(t, "message", fs[0].Message(), tc.want)
 			if _, ok := CheckTitles[tc.code]; !ok {
 				t.Errorf("%s is not described in CheckTitles", tc.code)
 			}
@@ -783,7 +783,7 @@ func TestSortFindingsMatchesSortSlice(t *testing.T) {
 	for _, n := range []int{0, 1, 2, 13, 100, 1000} {
 		fs := make([]Finding, n)
 		for i := range fs {
-			fs[i] = Finding{File: fmt.Sprint(i * 7 % 5), Span: dsl.Span{Start: i * 13 % 11}, Message: fmt.Sprint(i)}
+			fs[i] = Finding{File: fmt.Sprint(i * 7 % 5), Span: dsl.Span{Start: i * 13 % 11}, message: fmt.Sprint(i)}
 		}
 		want := slices.Clone(fs)
 		sort.Slice(want, func(i, j int) bool { return less(&want[i], &want[j]) })

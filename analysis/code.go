@@ -129,7 +129,7 @@ func (a *analyzer) checkAnnotations() {
 	}
 	problems := append(append([]codelinks.Problem(nil), ix.Problems()...), codelinks.CheckIDs(anns, threatIDs, elementIDs)...)
 	for _, p := range problems {
-		a.add(Finding{Code: p.Code, Level: dsl.SeverityWarning, File: p.File, Message: p.Message,
+		a.add(Finding{Code: p.Code, Level: dsl.SeverityWarning, File: p.File, message: p.Message,
 			Source: &SourcePos{Line: p.Line, Col: p.Col16, EndCol: p.EndCol16}})
 	}
 }
@@ -166,7 +166,7 @@ func (a *analyzer) checkLinks(s *Symbol, attr string, out *[]Finding) (declared,
 			}
 			msg := l.Message(attr)
 			problems = append(problems, msg)
-			*out = append(*out, Finding{Code: l.Code, Level: level, File: s.File.Name, Span: v.Span, Message: msg})
+			*out = append(*out, Finding{Code: l.Code, Level: level, File: s.File.Name, Span: v.Span, message: msg})
 		}
 	}
 	return declared, resolved, problems

@@ -124,7 +124,7 @@ func analyzeEdit(ctx context.Context, files []*dsl.File, opts Options) (res *Res
 	oldOwner := owners(oldSum)
 	kept := make([]Finding, 0, len(base.Findings))
 	for _, f := range base.Findings {
-		if k := (diagKey{f.Code, f.Message, f.Level, f.Span}); len(f.Related) == 0 && f.ThreatID == "" && parseDiags[k] > 0 {
+		if k := (diagKey{f.Code, f.message, f.Level, f.Span}); len(f.Related) == 0 && f.ThreatID == "" && parseDiags[k] > 0 {
 			parseDiags[k]--
 			continue
 		}
@@ -265,7 +265,7 @@ func moveFinding(f Finding, edit textEdit) (Finding, bool) {
 
 // diagnosticFinding is the finding of a syntax or schema diagnostic of a file.
 func diagnosticFinding(f *dsl.File, d dsl.Diagnostic) Finding {
-	return Finding{Code: d.Code, Level: d.Severity, File: f.Name, Span: d.Span, Message: d.Message}
+	return Finding{Code: d.Code, Level: d.Severity, File: f.Name, Span: d.Span, message: d.Message}
 }
 
 // wantMore adds asked to want, and reports whether that grew it.

@@ -97,7 +97,7 @@ func checkEdits(t *testing.T, original []*dsl.File, fi, runs int, seed uint64) (
 func describeFindings(fs []Finding) string {
 	var b strings.Builder
 	for _, f := range fs {
-		fmt.Fprintf(&b, "%s %d %s %v %q %s %+v %v", f.Code, f.Level, f.File, f.Span, f.Message, f.ThreatID, f.Risk, f.Source)
+		fmt.Fprintf(&b, "%s %d %s %v %q %s %+v %v", f.Code, f.Level, f.File, f.Span, f.Message(), f.ThreatID, f.Risk, f.Source)
 		for _, r := range f.Related {
 			fmt.Fprintf(&b, " [%s %v %q]", r.File, r.Span, r.Message)
 		}

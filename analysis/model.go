@@ -266,7 +266,7 @@ func sortFindings(fs []Finding, less func(x, y *Finding) bool) {
 }
 
 func (b *builder) errorAt(file *dsl.File, span dsl.Span, code, format string, args ...any) {
-	b.report(Finding{Code: code, Level: dsl.SeverityError, File: file.Name, Span: span, Message: fmt.Sprintf(format, args...)})
+	b.report(Finding{Code: code, Level: dsl.SeverityError, File: file.Name, Span: span, message: fmt.Sprintf(format, args...)})
 }
 
 // buildModel declares and resolves the symbols of files. It gives up, returning ctx's error,
@@ -355,7 +355,7 @@ func (b *builder) declare(f *dsl.File, d *dsl.Decl) {
 	case d.Kind == dsl.KindModel:
 		if m.ModelDecl != nil {
 			b.report(Finding{Code: "duplicate-model", Level: dsl.SeverityWarning, File: f.Name, Span: d.KindSpan,
-				Message: "the model is declared more than once; keep one `model` declaration per model root"})
+				message: "the model is declared more than once; keep one `model` declaration per model root"})
 			return
 		}
 		m.ModelDecl = d
@@ -374,10 +374,10 @@ func (b *builder) declare(f *dsl.File, d *dsl.Decl) {
 		pl, pc := prev.File.Lines.Position(prev.Decl.IDSpan().Start)
 		line, col := f.Lines.Position(d.IDSpan().Start)
 		b.report(Finding{Code: "duplicate-id", Level: dsl.SeverityError, File: f.Name, Span: d.IDSpan(),
-			Message: fmt.Sprintf("`%s` is already declared as a %s at %s:%d:%d; ids are shared by every file of the model, so rename one", id, prev.Kind, prev.File.Name, pl, pc),
+			message: fmt.Sprintf("`%s` is already declared as a %s at %s:%d:%d; ids are shared by every file of the model, so rename one", id, prev.Kind, prev.File.Name, pl, pc),
 			Related: []Related{{File: prev.File.Name, Span: prev.Decl.IDSpan(), Message: "first declared here"}}})
 		b.report(Finding{Code: "duplicate-id", Level: dsl.SeverityError, File: prev.File.Name, Span: prev.Decl.IDSpan(),
-			Message: fmt.Sprintf("`%s` is declared again as a %s at %s:%d:%d; ids are shared by every file of the model, so rename one", id, d.Kind, f.Name, line, col),
+			message: fmt.Sprintf("`%s` is declared again as a %s at %s:%d:%d; ids are shared by every file of the model, so rename one", id, d.Kind, f.Name, line, col),
 			Related: []Related{{File: f.Name, Span: d.IDSpan(), Message: "declared again here"}}})
 		return
 	}
@@ -426,7 +426,7 @@ func (b *builder) lookup(file *dsl.File, span dsl.Span, id, attr string, want []
 	} else {
 		msg += ": declare it, or name one of " + strings.Join(clipList(candidates, 6), ", ")
 	}
-	b.report(Finding{Code: "unknown-ref", Level: dsl.SeverityError, File: file.Name, Span: span, Message: msg})
+	b.report(Finding{Code: "unknown-ref", Level: dsl.SeverityError, File: file.Name, Span: span, message: msg})
 	return nil
 }
 
@@ -587,7 +587,7 @@ func (b *builder) resolveElement(s *Symbol) {
 		if s.From != nil && s.To != nil {
 			if s.From == s.To {
 				b.report(Finding{Code: "self-flow", Level: dsl.SeverityWarning, File: s.File.Name, Span: d.IDSpan(),
-					Message: fmt.Sprintf("flow from `%s` to itself: a flow connects two different elements", s.From.ID)})
+					message: fmt.Sprintf("flow from `%s` to itself: a flow connects two different elements", s.From.ID)})
 			}
 			s.From.Outbound = append(s.From.Outbound, s)
 			s.To.Inbound = append(s.To.Inbound, s)

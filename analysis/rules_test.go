@@ -48,7 +48,7 @@ func requireClean(t testing.TB, res *Result) {
 	t.Helper()
 	for _, f := range res.Findings {
 		if modelErrors[f.Code] {
-			t.Fatalf("the test model has an error: %s: %s [%s]", f.File, f.Message, f.Code)
+			t.Fatalf("the test model has an error: %s: %s [%s]", f.File, f.Message(), f.Code)
 		}
 	}
 }

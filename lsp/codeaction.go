@@ -49,7 +49,12 @@ func (s *Server) codeAction(ctx context.Context, raw json.RawMessage) (any, erro
 			continue
 		}
 		diags := matchingDiagnostics(p.Context.Diagnostics, f, q)
-		if m := didYouMean.FindStringSubmatch(f.Message); m != nil {
+		// Findings about threats suggest no id (and make their messages when asked).
+		var m []string
+		if f.ThreatID == "" {
+			m = didYouMean.FindStringSubmatch(f.Message())
+		}
+		if m != nil {
 			actions = append(actions, q.action(fmt.Sprintf("Change to `%s`", m[1]), diags, true, map[string][]protocol.TextEdit{q.doc.uri: {{Range: q.rng(f.Span), NewText: m[1]}}}))
 		}
 		if f.Code == "expired-acceptance" {

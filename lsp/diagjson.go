@@ -18,12 +18,14 @@ import (
 // (a test compares them). Values of a type it does not know (a numeric code, other data)
 // make it fall back to encoding/json.
 func encodeDiagnostics(dst []byte, p protocol.PublishDiagnosticsParams) ([]byte, error) {
-	return encodeDiagnosticsOf(dst, p.URI, p.Version, len(p.Diagnostics), func(i int) protocol.Diagnostic { return p.Diagnostics[i] })
+	return encodeDiagnosticsOf(dst, p.URI, p.Version, len(p.Diagnostics), func(i int) protocol.Diagnostic { return p.Diagnostics[i] }, nil)
 }
 
 // encodeDiagnosticsOf is encodeDiagnostics for the n diagnostics diag returns, made one at a
-// time: a file of a large model has a thousand, which need not all be held at once.
-func encodeDiagnosticsOf(dst []byte, uri protocol.DocumentURI, version uint32, n int, diag func(i int) protocol.Diagnostic) ([]byte, error) {
+// time: a file of a large model has a thousand, which need not all be held at once. When
+// message is not nil, it gives each diagnostic's message instead of its Message field
+// (analysis.Finding.AppendMessage into a reused buffer: no string per message).
+func encodeDiagnosticsOf(dst []byte, uri protocol.DocumentURI, version uint32, n int, diag func(i int) protocol.Diagnostic, message func(i int) []byte) ([]byte, error) {
 	start := len(dst)
 	b := slices.Grow(dst, 64+len(uri)+400*n)
 	b = append(b, `{"uri":`...)
@@ -38,10 +40,17 @@ func encodeDiagnosticsOf(dst []byte, uri protocol.DocumentURI, version uint32, n
 			b = append(b, ',')
 		}
 		var ok bool
-		if b, ok = appendDiagnostic(b, diag(i)); !ok {
+		var msg []byte
+		if message != nil {
+			msg = message(i)
+		}
+		if b, ok = appendDiagnostic(b, diag(i), msg); !ok {
 			p := protocol.PublishDiagnosticsParams{URI: uri, Version: version, Diagnostics: make([]protocol.Diagnostic, n)}
 			for k := range n {
 				p.Diagnostics[k] = diag(k)
+				if message != nil {
+					p.Diagnostics[k].Message = string(message(k))
+				}
 			}
 			doc, err := json.Marshal(p)
 			return append(b[:start], doc...), err
@@ -55,7 +64,8 @@ type threatData struct {
 	Threat string `json:"threat"`
 }
 
-func appendDiagnostic(b []byte, d protocol.Diagnostic) ([]byte, bool) {
+// appendDiagnostic appends d, with msg for its message when not nil.
+func appendDiagnostic(b []byte, d protocol.Diagnostic, msg []byte) ([]byte, bool) {
 	b = append(b, `{"range":`...)
 	b = appendRange(b, d.Range)
 	if d.Severity != 0 {
@@ -80,7 +90,11 @@ func appendDiagnostic(b []byte, d protocol.Diagnostic) ([]byte, bool) {
 		b = appendJSONString(b, d.Source)
 	}
 	b = append(b, `,"message":`...)
-	b = appendJSONString(b, d.Message)
+	if msg != nil {
+		b = appendJSONString(b, msg)
+	} else {
+		b = appendJSONString(b, d.Message)
+	}
 	if len(d.Tags) > 0 {
 		b = append(b, `,"tags":[`...)
 		for i, t := range d.Tags {
@@ -136,7 +150,7 @@ const hexDigits = "0123456789abcdef"
 // appendJSONString appends s as a JSON string, escaping as encoding/json does (control
 // characters, quotes, backslashes, <, >, &, U+2028 and U+2029; invalid UTF-8 becomes
 // U+FFFD).
-func appendJSONString(b []byte, s string) []byte {
+func appendJSONString[S ~string | ~[]byte](b []byte, s S) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -163,7 +177,8 @@ func appendJSONString(b []byte, s string) []byte {
 			start = i
 			continue
 		}
-		r, size := utf8p.DecodeRuneInString(s[i:])
+		// (A conversion of four bytes at most, which does not escape: no allocation.)
+		r, size := utf8p.DecodeRuneInString(string(s[i:min(len(s), i+utf8p.UTFMax)]))
 		if r == utf8p.RuneError && size == 1 {
 			b = append(b, s[start:i]...)
 			b = append(b, `\ufffd`...)

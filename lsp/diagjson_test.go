@@ -53,6 +53,19 @@ func TestEncodeDiagnosticsMatchesEncodingJSON(t *testing.T) {
 		if !reflect.DeepEqual(g, w) {
 			t.Errorf("case %d:\ngot  %s\nwant %s", i, got, want)
 		}
+		// The same, each message given as bytes (as findings write theirs).
+		bare := func(k int) protocol.Diagnostic { d := p.Diagnostics[k]; d.Message = "fields, not this"; return d }
+		got, err = encodeDiagnosticsOf(nil, p.URI, p.Version, len(p.Diagnostics), bare, func(k int) []byte { return []byte(p.Diagnostics[k].Message) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		g = nil
+		if err := json.Unmarshal(got, &g); err != nil {
+			t.Fatalf("case %d, messages as bytes: invalid JSON %s: %v", i, got, err)
+		}
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("case %d, messages as bytes:\ngot  %s\nwant %s", i, got, want)
+		}
 	}
 }
 

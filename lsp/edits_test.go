@@ -125,7 +125,7 @@ func randomIncrementalEdits(t *testing.T, base string, pieces []string) {
 	res := analysis.Analyze([]*dsl.File{f}, analysis.Options{Coverage: true})
 	want := map[string]int{}
 	for _, fd := range res.Findings {
-		want[fmt.Sprintf("%v|%s", fd.Code, fd.Message)]++
+		want[fmt.Sprintf("%v|%s", fd.Code, fd.Message())]++
 	}
 	e.awaitDiags(a, "diagnostics of the final text", func(ds []protocol.Diagnostic) bool {
 		got := map[string]int{}

@@ -288,7 +288,7 @@ func TestTypingMatchesFreshAnalysis(t *testing.T) {
 		var want []string
 		for _, fd := range res.Findings {
 			if fd.File == uri {
-				want = append(want, fmt.Sprintf("%v %v %s %s", utf16Pos(now, fd.Span.Start), utf16Pos(now, fd.Span.End), fd.Code, fd.Message))
+				want = append(want, fmt.Sprintf("%v %v %s %s", utf16Pos(now, fd.Span.Start), utf16Pos(now, fd.Span.End), fd.Code, fd.Message()))
 			}
 		}
 		sort.Strings(want)

@@ -64,9 +64,9 @@ type workspace struct {
 	// analysis does not settle then (see settleDelay).
 	requested   chan struct{}
 	settleDelay time.Duration
-	// sendBuf is the buffer diagnostics are encoded into, reused; only the analysis loop
-	// (run) sends diagnostics.
-	sendBuf []byte
+	// sendBuf is the buffer diagnostics are encoded into, reused, and msgBuf the one each
+	// message is made in; only the analysis loop (run) sends diagnostics.
+	sendBuf, msgBuf []byte
 	// afterAnalysis are called when the next whole analysis is published (see
 	// Options.PrepareLoad); only the analysis loop uses them.
 	afterAnalysis []func()
@@ -755,7 +755,8 @@ func (w *workspace) sendDiagnostics(d *document, fs []analysis.Finding, st *anal
 	// The message is written into one buffer, kept for the next: a file of a large model
 	// has a megabyte of diagnostics, sent again on every keystroke.
 	body, err := encodeDiagnosticsOf(appendNotificationStart(w.sendBuf[:0], "textDocument/publishDiagnostics"),
-		protocol.DocumentURI(d.uri), version, len(fs), func(i int) protocol.Diagnostic { return toDiagnostic(&fs[i], d, st, enc, caps) })
+		protocol.DocumentURI(d.uri), version, len(fs), func(i int) protocol.Diagnostic { return toDiagnostic(&fs[i], d, st, enc, caps) },
+		func(i int) []byte { w.msgBuf = fs[i].AppendMessage(w.msgBuf[:0]); return w.msgBuf })
 	if err != nil {
 		w.s.log.Warn("cannot encode diagnostics", "uri", d.uri, "err", err)
 		return
@@ -788,11 +789,14 @@ func fingerprint(seed maphash.Seed, fs []analysis.Finding) uint64 {
 		nums(len(s))
 		h.WriteString(s)
 	}
+	var msg []byte
 	nums(len(fs))
 	for i := range fs {
 		f := &fs[i]
 		str(f.Code)
-		str(f.Message)
+		msg = f.AppendMessage(msg[:0])
+		nums(len(msg))
+		h.Write(msg)
 		str(f.ThreatID)
 		nums(int(f.Level), f.Span.Start, f.Span.End, len(f.Related))
 		for _, r := range f.Related {
@@ -809,7 +813,8 @@ func fingerprint(seed maphash.Seed, fs []analysis.Finding) uint64 {
 	return h.Sum64()
 }
 
-// toDiagnostic converts a finding.
+// toDiagnostic converts a finding but for its message, which is written from the finding
+// (analysis.Finding.AppendMessage) as the diagnostic is encoded.
 func toDiagnostic(f *analysis.Finding, d *document, st *analysisState, enc encoding, caps clientCaps) protocol.Diagnostic {
 	lines := d.file().Lines
 	diag := protocol.Diagnostic{
@@ -817,7 +822,6 @@ func toDiagnostic(f *analysis.Finding, d *document, st *analysisState, enc encod
 		Severity: protocol.DiagnosticSeverity(f.Level),
 		Code:     f.Code,
 		Source:   "threatls",
-		Message:  f.Message,
 	}
 	if caps.codeDescription {
 		diag.CodeDescription = &protocol.CodeDescription{Href: protocol.URI(rulesDoc(f.Code))}
@@ -888,7 +892,7 @@ func (w *workspace) publishSource(m *modelResult, byFile map[string][]analysis.F
 			p := f.Source
 			r := protocol.Range{Start: protocol.Position{Line: uint32(max(p.Line-1, 0)), Character: uint32(max(p.Col-1, 0))},
 				End: protocol.Position{Line: uint32(max(p.Line-1, 0)), Character: uint32(max(p.EndCol-1, p.Col-1, 0))}}
-			diags = append(diags, protocol.Diagnostic{Range: r, Severity: protocol.DiagnosticSeverity(f.Level), Code: f.Code, Source: "threatls", Message: f.Message})
+			diags = append(diags, protocol.Diagnostic{Range: r, Severity: protocol.DiagnosticSeverity(f.Level), Code: f.Code, Source: "threatls", Message: f.Message()})
 		}
 		w.s.notify("textDocument/publishDiagnostics", protocol.PublishDiagnosticsParams{URI: protocol.DocumentURI(uri), Diagnostics: diags})
 	}

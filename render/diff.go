@@ -174,12 +174,12 @@ func Diff(base, head *analysis.Result) *Changes {
 	had := map[string]bool{}
 	for _, f := range base.Findings {
 		if f.Level == dsl.SeverityError && f.ThreatID == "" {
-			had[f.Code+"\x00"+f.Message] = true
+			had[f.Code+"\x00"+f.Message()] = true
 		}
 	}
 	for _, f := range head.Findings {
-		if f.Level == dsl.SeverityError && f.ThreatID == "" && !had[f.Code+"\x00"+f.Message] {
-			c.NewErrors = append(c.NewErrors, fmt.Sprintf("%s: %s [%s]", f.File, f.Message, f.Code))
+		if f.Level == dsl.SeverityError && f.ThreatID == "" && !had[f.Code+"\x00"+f.Message()] {
+			c.NewErrors = append(c.NewErrors, fmt.Sprintf("%s: %s [%s]", f.File, f.Message(), f.Code))
 		}
 	}
 

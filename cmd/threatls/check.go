@@ -213,7 +213,7 @@ func writeText(w io.Writer, results []checked) {
 			b = append(b, ": "...)
 			b = append(b, f.Level.String()...)
 			b = append(b, ": "...)
-			b = append(b, f.Message...)
+			b = f.AppendMessage(b)
 			b = append(b, " ["...)
 			b = append(b, f.Code...)
 			b = append(b, "]\n"...)

@@ -105,7 +105,7 @@ func writeJSON(w io.Writer, results []checked) error {
 			jm.Threats = append(jm.Threats, jt)
 		}
 		for _, f := range c.res.Findings {
-			jf := jsonFinding{File: filepath.ToSlash(findingFile(c.model, f)), Range: findingRange(c.model, f), Severity: f.Level.String(), Code: f.Code, Message: f.Message, Threat: f.ThreatID}
+			jf := jsonFinding{File: filepath.ToSlash(findingFile(c.model, f)), Range: findingRange(c.model, f), Severity: f.Level.String(), Code: f.Code, Message: f.Message(), Threat: f.ThreatID}
 			if f.ThreatID != "" {
 				jf.Risk = f.Risk.String()
 			}
@@ -277,7 +277,7 @@ func writeSARIF(w io.Writer, results []checked) error {
 			if !index[f.Code] && !extra[f.Code] {
 				extra[f.Code] = true
 			}
-			res := sarifResult{RuleID: f.Code, Level: sarifLevel(f.Level), Message: sarifMessage{Text: f.Message},
+			res := sarifResult{RuleID: f.Code, Level: sarifLevel(f.Level), Message: sarifMessage{Text: f.Message()},
 				Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uriOf(findingFile(c.model, f))}, Region: findingRegion(c.model, f)}}}}
 			for i, r := range f.Related {
 				res.RelatedLocations = append(res.RelatedLocations, sarifLocation{ID: i + 1, Message: &sarifMessage{Text: r.Message},
