@@ -398,6 +398,16 @@ func insertBlock(list, block []declAt) []declAt {
 	return slices.Insert(list, i, block...)
 }
 
+// declaredIn reports whether a declaration of file fi declares id.
+func (ix *FocusIndex) declaredIn(id string, fi int) bool {
+	for _, at := range ix.byID[id] {
+		if int(at.file) == fi {
+			return true
+		}
+	}
+	return false
+}
+
 // symbolKind returns the kind of the symbol id names (its first declaration), if any.
 func (ix *FocusIndex) symbolKind(id string) (dsl.Kind, bool) {
 	if l := ix.byID[id]; len(l) > 0 {
@@ -550,6 +560,14 @@ func (c *closureBuilder) from(fi int, seeds []int, want map[string]uint8) {
 		}
 	}
 	for e := range ends {
+		// An end declared in the file has all its flows, as when every declaration of the
+		// file is a seed (its own are then added); so a closure of some of them holds what
+		// their facts read without asking (found by review: the flows of an actor of the
+		// file, which a receiver's data comes from).
+		if ix.declaredIn(e, fi) {
+			c.flowsOf(e, flowsAll)
+			continue
+		}
 		// An actor's flows are rarely read (it is no subject of the rules that read a
 		// receiver's data or a sender's inputs), and a shared one has many: its facts ask.
 		if k, _ := ix.symbolKind(e); k == dsl.KindActor {

@@ -49,6 +49,31 @@ func diffTexts(old, new string) textEdit {
 	return textEdit{start: p, oldEnd: len(old) - s, newEnd: len(new) - s}
 }
 
+// keepsLines reports whether the edit from old to new keeps the number of lines. Lines end
+// as dsl.LineIndex ends them: at "\n", "\r\n" or a lone "\r". The texts around the edit
+// are the same, so the line ends of the edited parts, with one byte either side (an edit
+// may split or join "\r\n"), tell.
+func (e textEdit) keepsLines(old, new string) bool {
+	lo := max(e.start-1, 0)
+	return lineEnds(old[lo:min(e.oldEnd+1, len(old))]) == lineEnds(new[lo:min(e.newEnd+1, len(new))])
+}
+
+// lineEnds counts the line ends in s.
+func lineEnds(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\n':
+			n++
+		case '\r':
+			if i+1 >= len(s) || s[i+1] != '\n' {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // move returns where an old span is in the new text, and false when the edit is inside it.
 func (e textEdit) move(sp dsl.Span) (dsl.Span, bool) {
 	switch {
@@ -79,7 +104,7 @@ func analyzeEdit(ctx context.Context, files []*dsl.File, opts Options) (res *Res
 		return nil, false, nil
 	}
 	edit := diffTexts(oldFile.Text, newFile.Text)
-	if strings.Count(oldFile.Text[edit.start:edit.oldEnd], "\n") != strings.Count(newFile.Text[edit.start:edit.newEnd], "\n") {
+	if !edit.keepsLines(oldFile.Text, newFile.Text) {
 		return nil, false, nil
 	}
 	// The index takes the new file's summary, made again only for the edited declaration
@@ -201,7 +226,7 @@ func editedDecl(oldSum, newSum *fileSummary, edit textEdit, newText string) (int
 	}
 	d := edit.newEnd - edit.oldEnd
 	eol := len(newText)
-	if i := strings.IndexByte(newText[edit.newEnd:], '\n'); i >= 0 {
+	if i := strings.IndexAny(newText[edit.newEnd:], "\r\n"); i >= 0 {
 		eol = edit.newEnd + i
 	}
 	for i, nd := range newSum.decls {
@@ -243,8 +268,13 @@ func owners(s *fileSummary) func(dsl.Span) int {
 }
 
 // moveFinding moves a finding of the focus file, and its related places in that file,
-// with the text after the edit.
+// with the text after the edit. A kept finding about a threat takes its message along
+// instead of the threat, which would hold the whole earlier analysis in memory for as
+// long as the finding is kept (found by review).
 func moveFinding(f Finding, edit textEdit) (Finding, bool) {
+	if f.threat != nil {
+		f.message, f.threat = f.Message(), nil
+	}
 	var ok bool
 	if f.Span, ok = edit.move(f.Span); !ok {
 		return f, false

@@ -82,8 +82,10 @@ type Index struct {
 	found    map[string]bool
 	foundGen int
 	// links remembers Resolve's answers by reference (Found's too, when there is one),
-	// forgotten with found.
-	links map[string]Link
+	// forgotten with found; linksChanged counts the times Resolve found otherwise than it
+	// remembered (see Answers).
+	links        map[string]Link
+	linksChanged int
 	// globsGen counts changes to the set of files, so a glob or suggestion computed before
 	// a change is not cached after it.
 	globsGen int

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -130,13 +131,36 @@ func (ix *Index) Resolve(ref string) Link {
 	l := ix.resolve(ref, true)
 	ix.cacheMu.Lock()
 	if ix.foundGen == gen {
+		if prev, ok := ix.links[ref]; ok && !sameLink(prev, l) {
+			ix.linksChanged++
+		}
 		if ix.links == nil || len(ix.links) >= maxRemembered {
+			if ix.links != nil {
+				ix.linksChanged++ // the answers are forgotten
+			}
 			ix.links = map[string]Link{}
 		}
 		ix.links[ref] = l
 	}
 	ix.cacheMu.Unlock()
 	return l
+}
+
+// Answers changes whenever what Remembered or Found answers may have changed: a file
+// changed (Update), Resolve found otherwise than they remembered, or they forgot. Work
+// built on their answers (the language server's keystroke analysis, which starts from the
+// one before) holds while it stays the same.
+func (ix *Index) Answers() uint64 {
+	ix.cacheMu.Lock()
+	defer ix.cacheMu.Unlock()
+	return uint64(ix.foundGen) + uint64(ix.linksChanged)
+}
+
+// sameLink reports whether two answers for one reference say the same.
+func sameLink(a, b Link) bool {
+	return a.Form == b.Form && a.Path == b.Path && a.Abs == b.Abs && a.Dir == b.Dir && a.Line == b.Line &&
+		a.Symbol == b.Symbol && a.SymbolLine == b.SymbolLine && slices.Equal(a.Matches, b.Matches) &&
+		a.OK == b.OK && a.Problem == b.Problem && a.Code == b.Code
 }
 
 // Remembered returns what Resolve returned for ref, remembered as Found's answers are:
@@ -176,6 +200,9 @@ func remembered[V any](mu *sync.Mutex, table *map[string]V, gen *int, key string
 	mu.Lock()
 	if *gen == start {
 		if *table == nil || len(*table) >= maxRemembered {
+			if *table != nil {
+				*gen++ // the answers are forgotten (Answers)
+			}
 			*table = map[string]V{} // every prefix of a link being typed ends up here
 		}
 		(*table)[key] = v

@@ -340,17 +340,26 @@ func TestRememberedFollowsUpdatesAndResolve(t *testing.T) {
 		t.Fatalf("an existing file: %+v", l)
 	}
 	// Created behind the index's back: Remembered keeps its answer.
+	answers := ix.Answers()
 	write(t, root, "api/handlr.go", "package api\n")
 	if l := ix.Remembered("api/handlr.go"); l.OK {
 		t.Fatal("Remembered looked at the disk without being told of a change")
 	}
-	// Resolve looks, and Remembered follows it.
+	// Resolve finding the same changes no answer.
+	if l := ix.Resolve("api/handler.go"); !l.OK || ix.Answers() != answers {
+		t.Fatalf("Resolve of an unchanged link: %+v, answers %d -> %d", l, answers, ix.Answers())
+	}
+	// Resolve looks, and Remembered follows it; Answers says so.
 	if l := ix.Resolve("api/handlr.go"); !l.OK {
 		t.Fatalf("Resolve does not find a created file: %+v", l)
 	}
 	if l := ix.Remembered("api/handlr.go"); !l.OK {
 		t.Fatal("Remembered does not follow what Resolve found")
 	}
+	if ix.Answers() == answers {
+		t.Fatal("Answers did not change when Resolve found otherwise than Remembered said")
+	}
+	answers = ix.Answers()
 	// Removed and reported: forgotten.
 	if err := os.Remove(filepath.Join(root, "api", "handler.go")); err != nil {
 		t.Fatal(err)
@@ -358,5 +367,8 @@ func TestRememberedFollowsUpdatesAndResolve(t *testing.T) {
 	ix.Update("api/handler.go")
 	if l := ix.Remembered("api/handler.go"); l.OK {
 		t.Fatal("a removed file is still remembered after Update")
+	}
+	if ix.Answers() == answers {
+		t.Fatal("Answers did not change when Update reported a change")
 	}
 }

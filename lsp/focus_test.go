@@ -312,3 +312,57 @@ func TestTypingMatchesFreshAnalysis(t *testing.T) {
 		}
 	}
 }
+
+// TestKeystrokeAfterLinkChange: a source file a `code` link names is removed behind the
+// server's back (no watched-file event). The whole analysis after a pause finds the link
+// broken; the next keystroke must not bring back the earlier keystroke's answer, which an
+// analysis starting from it would.
+func TestKeystrokeAfterLinkChange(t *testing.T) {
+	root := writeModel(t, map[string]string{
+		"a.threat": "service s \"S\" { code \"x.go\" }\nservice t \"T\" { kind web }\n",
+		"b.threat": "actor u \"U\" { kind user }\n",
+		"x.go":     "package x\n",
+	})
+	e := newEditor(t, root, editorConfig{})
+	uri := e.open("a.threat", "")
+	typed := func(from, to string) uint32 {
+		e.replace(uri, from, to)
+		e.mu.Lock()
+		v := uint32(e.vers[uri])
+		e.mu.Unlock()
+		return v
+	}
+	versionHas := func(v uint32, code string) func([]protocol.Diagnostic) bool {
+		return func([]protocol.Diagnostic) bool {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			ps := e.published[uri]
+			if len(ps) == 0 || ps[len(ps)-1].Version != v {
+				return false
+			}
+			for _, d := range ps[len(ps)-1].Diagnostics {
+				if d.Code == code {
+					return true
+				}
+			}
+			t.Fatalf("version %d: no %s in %s", v, code, dumpDiags(ps[len(ps)-1].Diagnostics))
+			return false
+		}
+	}
+	v := typed("kind web", "kind api")
+	e.awaitDiags(uri, "the first keystroke's diagnostics", func([]protocol.Diagnostic) bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		ps := e.published[uri]
+		return len(ps) > 0 && ps[len(ps)-1].Version == v
+	})
+	if err := os.Remove(filepath.Join(root, "x.go")); err != nil {
+		t.Fatal(err)
+	}
+	// A hover waits for the whole analysis, which resolves the link again.
+	var h protocol.Hover
+	e.call("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": e.pos(uri, "service t", false)}, &h)
+	e.awaitDiags(uri, "the broken link after the whole analysis", hasDiag("link-missing", "x.go"))
+	v = typed("kind api", "kind web")
+	e.awaitDiags(uri, "the broken link after the next keystroke", versionHas(v, "link-missing"))
+}

@@ -83,7 +83,10 @@ type quickBase struct {
 	uri, model string
 	opts       analysis.Options // without Focus, Index and Base
 	codeGen    uint64
-	base       analysis.Base
+	// links is the code index's Answers: a whole analysis resolves every link again, and
+	// the findings about links of the analysis before may not hold after it.
+	links uint64
+	base  analysis.Base
 }
 
 // modelResult is the analysis of one model: the documents of one root (or one loose
@@ -416,6 +419,9 @@ func (w *workspace) quick(ctx context.Context) bool {
 		opts.Today = time.Date(y, m, day, 0, 0, 0, 0, time.Local)
 	}
 	next := &quickBase{uri: d.uri, model: g.key, opts: opts, codeGen: codeGen}
+	if opts.Code != nil {
+		next.links = opts.Code.Answers()
+	}
 	opts.Focus = d.uri
 	// The focused analysis resolves the file's closure, found with the model's focus index:
 	// built on first use (on every core; quicker than resolving the whole model from 10,000
@@ -423,7 +429,8 @@ func (w *workspace) quick(ctx context.Context) bool {
 	// in the same document, it analyses only the declarations the edit can change, and
 	// takes the other findings from the analysis before.
 	opts.Index = w.focusIndexFor(g.key)
-	if last := w.lastQuick; last != nil && last.uri == next.uri && last.model == next.model && last.opts == next.opts && last.codeGen == codeGen {
+	if last := w.lastQuick; last != nil && last.uri == next.uri && last.model == next.model && last.opts == next.opts &&
+		last.codeGen == codeGen && last.links == next.links {
 		opts.Base = &last.base
 	}
 	w.lastQuick = nil
