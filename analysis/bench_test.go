@@ -86,15 +86,7 @@ func BenchmarkAnalyzeFocused(b *testing.B) {
 	for _, n := range []int{2000, 20000} {
 		b.Run(fmt.Sprintf("elements=%d", n), func(b *testing.B) {
 			files := parseAll(gen.Model(benchServices(n), 1))
-			focus := -1
-			for i, f := range files {
-				if f.Name == "services-000.threat" {
-					focus = i
-				}
-			}
-			if focus < 0 {
-				b.Fatal("the generated model has no services-000.threat")
-			}
+			focus := fileNamed(b, files, "services-000.threat")
 			ix := NewFocusIndex()
 			ix.Update(files)
 			opts := Options{Today: testToday, Focus: files[focus].Name, Index: ix}
@@ -135,15 +127,7 @@ func BenchmarkAnalyzeEdited(b *testing.B) {
 
 func benchmarkAnalyzeEdited(b *testing.B, n int, cold bool) {
 	files := parseAll(gen.Model(benchServices(n), 1))
-	focus := -1
-	for i, f := range files {
-		if f.Name == "services-000.threat" {
-			focus = i
-		}
-	}
-	if focus < 0 {
-		b.Fatal("the generated model has no services-000.threat")
-	}
+	focus := fileNamed(b, files, "services-000.threat")
 	text := files[focus].Text
 	// The places typed at: after `tech` in the services of the file, every tenth one.
 	var places []int
@@ -188,4 +172,16 @@ func benchmarkAnalyzeEdited(b *testing.B, n int, cold bool) {
 		}
 		runs++
 	}
+}
+
+// fileNamed returns the place of the file of that name in files.
+func fileNamed(b *testing.B, files []*dsl.File, name string) int {
+	b.Helper()
+	for i, f := range files {
+		if f.Name == name {
+			return i
+		}
+	}
+	b.Fatalf("the generated model has no %s", name)
+	return -1
 }
