@@ -265,11 +265,11 @@ func indexKeys(d *dsl.Decl) []string {
 
 // resummarize returns the summary of f, an edit of the file old summarises, and the place
 // of the declaration holding the edit, when every declaration but that one and those
-// around it only moved with the text after the edit (editedDecl) and those keep their
-// keys and shapes. Only those are summarised again: the others' text is unchanged, so are
-// their keys (the summaries share them).
-func resummarize(old *fileSummary, f *dsl.File, edit textEdit) (*fileSummary, int, bool) {
-	s := &fileSummary{decls: make([]*dsl.Decl, 0, len(old.decls)), parent: old.parent, ids: old.ids, mentioned: old.mentioned, shapes: old.shapes}
+// around it only moved with the text after the edit (editedDecl). Only those are
+// summarised again: the others' text is unchanged, so are their keys (the summaries share
+// them). rekeyed lists those of them whose id, keys or shape changed (nil: none).
+func resummarize(old *fileSummary, f *dsl.File, edit textEdit) (s *fileSummary, edited int, rekeyed []int, ok bool) {
+	s = &fileSummary{decls: make([]*dsl.Decl, 0, len(old.decls)), parent: old.parent, ids: old.ids, mentioned: old.mentioned, shapes: old.shapes}
 	same := true
 	var walk func(ds []*dsl.Decl, parent int)
 	walk = func(ds []*dsl.Decl, parent int) {
@@ -285,19 +285,61 @@ func resummarize(old *fileSummary, f *dsl.File, edit textEdit) (*fileSummary, in
 	}
 	walk(f.Decls, -1)
 	if !same || len(s.decls) != len(old.decls) {
-		return nil, -1, false
+		return nil, -1, nil, false
 	}
-	edited, ok := editedDecl(old, s, edit, f.Text)
-	if !ok {
-		return nil, -1, false
+	if edited, ok = editedDecl(old, s, edit, f.Text); !ok {
+		return nil, -1, nil, false
 	}
 	for p := edited; p >= 0; p = old.parent[p] {
 		d := s.decls[p]
-		if symbolID(d) != old.ids[p] || shapeOf(d) != old.shapes[p] || !slices.Equal(indexKeys(d), old.mentioned[p]) {
-			return nil, -1, false
+		id, keys, shape := symbolID(d), indexKeys(d), shapeOf(d)
+		if id == old.ids[p] && shape == old.shapes[p] && slices.Equal(keys, old.mentioned[p]) {
+			continue
+		}
+		if rekeyed == nil { // the old summary keeps its own
+			s.ids, s.mentioned, s.shapes = slices.Clone(old.ids), slices.Clone(old.mentioned), slices.Clone(old.shapes)
+		}
+		s.ids[p], s.mentioned[p], s.shapes[p] = id, keys, shape
+		rekeyed = append(rekeyed, p)
+	}
+	return s, edited, rekeyed, true
+}
+
+// rekey replaces the summary of file fi with s, which differs from it only in the keys of
+// the declarations at places rekeyed, and moves their entries. Closures computed before
+// no longer hold (dependents); the flows analyses asked for still do.
+func (ix *FocusIndex) rekey(fi int, f *dsl.File, s *fileSummary, rekeyed []int) {
+	old := ix.per[fi]
+	for _, p := range rekeyed {
+		at := declAt{file: int32(fi), seq: int32(p)}
+		if id := old.ids[p]; id != "" {
+			ix.removeEntry(ix.byID, id, at)
+		}
+		for _, k := range old.mentioned[p] {
+			ix.removeEntry(ix.mentions, k, at)
+		}
+		if id := s.ids[p]; id != "" {
+			ix.byID[id] = insertBlock(ix.byID[id], []declAt{at})
+		}
+		for _, k := range s.mentioned[p] {
+			ix.mentions[k] = insertBlock(ix.mentions[k], []declAt{at})
+		}
+		if old.ids[p] != s.ids[p] {
+			ix.ids = nil
 		}
 	}
-	return s, edited, true
+	ix.files[fi], ix.per[fi] = f, s
+	ix.shape++
+	ix.deps = dependentsCache{}
+}
+
+// removeEntry removes the entry at from the list of key in table.
+func (ix *FocusIndex) removeEntry(table map[string][]declAt, key string, at declAt) {
+	if l := slices.DeleteFunc(table[key], func(x declAt) bool { return x == at }); len(l) > 0 {
+		table[key] = l
+	} else {
+		delete(table, key)
+	}
 }
 
 // mentionKeys returns the keys a declaration is indexed under in mentions: the ids in its

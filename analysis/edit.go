@@ -14,10 +14,11 @@ import (
 // FocusIndex.dependents), analyses only those, and takes every other finding of the file
 // from the analysis of the text before the edit, moved with the text after the edit.
 //
-// It applies when the edit keeps every key and shape of the index (no id, reference,
-// kind or arrow changes: FocusIndex.Update repoints), lies inside one declaration, keeps
-// the number of lines (messages name other declarations' lines) and moves nothing else
-// but by the edit's length; otherwise the file is analysed as a focused analysis does.
+// It applies when the edit lies inside one declaration, keeps the number of lines and the
+// columns of other declarations (messages name them) and moves nothing else but by the
+// edit's length; otherwise the file is analysed as a focused analysis does. An edit that
+// changes the declaration's ids or references moves its entries in the index (rekey),
+// and the declarations depending on it before the edit and after it are made again.
 
 // Base is a focused analysis of the same model before an edit of its focus file, which a
 // focused analysis after the edit starts from (Options.Base). Its options must be the
@@ -108,13 +109,13 @@ func analyzeEdit(ctx context.Context, files []*dsl.File, opts Options) (res *Res
 		return nil, false, nil
 	}
 	// The index takes the new file's summary, made again only for the edited declaration
-	// and those around it: the edit keeps every key and shape.
+	// and those around it.
 	oldSum := ix.per[fi]
-	newSum, edited, ok := resummarize(oldSum, newFile, edit)
+	newSum, edited, rekeyed, ok := resummarize(oldSum, newFile, edit)
 	if !ok {
 		return nil, false, nil
 	}
-	ix.files[fi], ix.per[fi] = newFile, newSum
+	oldOwner := owners(oldSum)
 	// The declarations whose findings are made again: the edited one, those around it,
 	// and those whose closures hold it.
 	again := make([]bool, len(newSum.decls))
@@ -122,8 +123,37 @@ func analyzeEdit(ctx context.Context, files []*dsl.File, opts Options) (res *Res
 		again[p] = true
 	}
 	want := ix.wants[opts.Focus]
-	for _, x := range ix.dependents(fi, edited, want) {
-		again[x] = true
+	dependOn := func(places []int) {
+		for _, p := range places {
+			for _, x := range ix.dependents(fi, p, want) {
+				again[x] = true
+			}
+		}
+	}
+	if rekeyed == nil {
+		ix.files[fi], ix.per[fi] = newFile, newSum
+		dependOn([]int{edited})
+	} else {
+		// The edit changes ids or references (a reference being typed): only the closures
+		// that held the changed declarations before or hold them now change, so their
+		// owners are made again. A suggestion for an unknown id is made from every id of
+		// the model: when the ids change, every unknown reference's is made again.
+		dependOn(rekeyed)
+		idsChanged := false
+		for _, p := range rekeyed {
+			idsChanged = idsChanged || oldSum.ids[p] != newSum.ids[p]
+		}
+		ix.rekey(fi, newFile, newSum, rekeyed)
+		dependOn(rekeyed)
+		if idsChanged {
+			for _, f := range base.Findings {
+				if f.Code == "unknown-ref" {
+					if o := oldOwner(f.Span); o >= 0 {
+						again[o] = true
+					}
+				}
+			}
+		}
 	}
 	var seeds []int
 	for i, yes := range again {
@@ -146,7 +176,6 @@ func analyzeEdit(ctx context.Context, files []*dsl.File, opts Options) (res *Res
 	for _, d := range oldFile.Diagnostics {
 		parseDiags[diagKey{d.Code, d.Message, d.Severity, d.Span}]++
 	}
-	oldOwner := owners(oldSum)
 	kept := make([]Finding, 0, len(base.Findings))
 	for _, f := range base.Findings {
 		if k := (diagKey{f.Code, f.message, f.Level, f.Span}); len(f.Related) == 0 && f.ThreatID == "" && parseDiags[k] > 0 {

@@ -227,6 +227,7 @@ func TestEditedCases(t *testing.T) {
 		name     string
 		a, b     string // a.threat, edited, and b.threat
 		from, to string // the edit in a.threat
+		edited   bool   // the edit must take the edited path
 	}{{
 		// A duplicate id's message names the other declaration's line and column, and an
 		// edit moves the columns of what follows it on its line: the first `a`'s message
@@ -257,7 +258,40 @@ data cards "Cards" { classification restricted }
 actor bot "Bot" { trusted }
 flow partner -> bot { protocol https; encrypted; carries cards }
 `,
-		from: "classification restricted", to: "classification public",
+		from: "classification restricted", to: "classification public", edited: true,
+	}, {
+		// An id typed: the flow's unknown reference does not name the data, but its
+		// suggestion is made from every id of the model, which now has `cards`.
+		name: "a suggestion made from every id",
+		a: `data card "Card" { classification internal }
+service api "API" { kind api }
+service web "Web" { kind web }
+flow web -> api { carries cards }
+`,
+		b:    `actor u "U" { kind user }` + "\n",
+		from: `data card "Card"`, to: `data cardz "Card"`, edited: true,
+	}, {
+		// A reference typed: the flow names the data now, and the data's findings (unused
+		// before) change with it.
+		name: "a reference typed",
+		a: `data cards "Cards" { classification internal }
+service api "API" { kind api }
+service web "Web" { kind web }
+flow web -> api { carries card }
+`,
+		b:    `actor u "U" { kind user }` + "\n",
+		from: "carries card", to: "carries cards", edited: true,
+	}, {
+		// A reference undone: the data the flow named before is unused now; its closure
+		// held the flow before the edit, not after.
+		name: "a reference undone",
+		a: `data cards "Cards" { classification internal }
+service api "API" { kind api }
+service web "Web" { kind web }
+flow web -> api { carries cards }
+`,
+		b:    `actor u "U" { kind user }` + "\n",
+		from: "carries cards", to: "carries cardsx", edited: true,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			files := parseAll(map[string]string{"a.threat": tc.a, "b.threat": tc.b})
@@ -274,6 +308,9 @@ flow partner -> bot { protocol https; encrypted; carries cards }
 				want := Analyze(next, Options{Today: testToday, Focus: "a.threat", Index: NewFocusIndex(), Coverage: coverage})
 				if g, w := describeFindings(got.Findings), describeFindings(want.Findings); g != w {
 					t.Errorf("coverage %v, edited path %v: findings differ from a focused analysis\ngot:\n%s\nwant:\n%s", coverage, got.edited, g, w)
+				}
+				if tc.edited && !got.edited {
+					t.Errorf("coverage %v: the edit did not take the edited path", coverage)
 				}
 			}
 		})
