@@ -307,7 +307,8 @@ func resummarize(old *fileSummary, f *dsl.File, edit textEdit) (s *fileSummary, 
 
 // rekey replaces the summary of file fi with s, which differs from it only in the keys of
 // the declarations at places rekeyed, and moves their entries. Closures computed before
-// no longer hold (dependents); the flows analyses asked for still do.
+// no longer hold (dependents), nor the ids by kind (symbolIDs); the flows analyses asked
+// for still do.
 func (ix *FocusIndex) rekey(fi int, f *dsl.File, s *fileSummary, rekeyed []int) {
 	old := ix.per[fi]
 	for _, p := range rekeyed {
@@ -324,13 +325,11 @@ func (ix *FocusIndex) rekey(fi int, f *dsl.File, s *fileSummary, rekeyed []int) 
 		for _, k := range s.mentioned[p] {
 			ix.mentions[k] = insertBlock(ix.mentions[k], []declAt{at})
 		}
-		if old.ids[p] != s.ids[p] {
-			ix.ids = nil
-		}
 	}
 	ix.files[fi], ix.per[fi] = f, s
 	ix.shape++
 	ix.deps = dependentsCache{}
+	ix.ids = nil // a kind changed keeps the id but moves it between kinds (found by review)
 }
 
 // removeEntry removes the entry at from the list of key in table.

@@ -137,20 +137,15 @@ func analyzeEdit(ctx context.Context, files []*dsl.File, opts Options) (res *Res
 		// The edit changes ids or references (a reference being typed): only the closures
 		// that held the changed declarations before or hold them now change, so their
 		// owners are made again. A suggestion for an unknown id is made from every id of
-		// the model: when the ids change, every unknown reference's is made again.
+		// the model, with its kind and, for a named flow, its ends (found by review): every
+		// unknown reference's is made again.
 		dependOn(rekeyed)
-		idsChanged := false
-		for _, p := range rekeyed {
-			idsChanged = idsChanged || oldSum.ids[p] != newSum.ids[p]
-		}
 		ix.rekey(fi, newFile, newSum, rekeyed)
 		dependOn(rekeyed)
-		if idsChanged {
-			for _, f := range base.Findings {
-				if f.Code == "unknown-ref" {
-					if o := oldOwner(f.Span); o >= 0 {
-						again[o] = true
-					}
+		for _, f := range base.Findings {
+			if f.Code == "unknown-ref" {
+				if o := oldOwner(f.Span); o >= 0 {
+					again[o] = true
 				}
 			}
 		}

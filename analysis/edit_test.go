@@ -292,6 +292,30 @@ flow web -> api { carries cards }
 `,
 		b:    `actor u "U" { kind user }` + "\n",
 		from: "carries cards", to: "carries cardsx", edited: true,
+	}, {
+		// A kind typed over: `db` becomes a store, which the unknown target's suggestion
+		// is made from (found by review).
+		name: "a kind changed",
+		a:    "service db \"DB\" { }\nmitigation m \"M\" { mitigates missing-backup@dbx }\n",
+		b:    `actor u "U" { kind user }` + "\n",
+		from: "service db", to: "store db", edited: true,
+	}, {
+		name: "a kind changed back",
+		a:    "store db \"DB\" { }\nmitigation m \"M\" { mitigates missing-backup@dbx }\n",
+		b:    `actor u "U" { kind user }` + "\n",
+		from: "store db", to: "service db", edited: true,
+	}, {
+		// A named flow's end changed: the suggestion offers the flow by its ends
+		// (found by review).
+		name: "a named flow's end changed",
+		a: `service web "W" { }
+service api "A" { }
+service db "D" { }
+flow f: web -> api "F" { }
+mitigation m "M" { mitigates unencrypted-flow@qq->db }
+`,
+		b:    `actor u "U" { kind user }` + "\n",
+		from: "web -> api", to: "web -> db", edited: true,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			files := parseAll(map[string]string{"a.threat": tc.a, "b.threat": tc.b})
