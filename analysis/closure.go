@@ -313,11 +313,12 @@ func (ix *FocusIndex) rekey(fi int, f *dsl.File, s *fileSummary, rekeyed []int) 
 	old := ix.per[fi]
 	for _, p := range rekeyed {
 		at := declAt{file: int32(fi), seq: int32(p)}
+		this := func(x declAt) bool { return x == at }
 		if id := old.ids[p]; id != "" {
-			ix.removeEntry(ix.byID, id, at)
+			deleteEntries(ix.byID, id, this)
 		}
 		for _, k := range old.mentioned[p] {
-			ix.removeEntry(ix.mentions, k, at)
+			deleteEntries(ix.mentions, k, this)
 		}
 		if id := s.ids[p]; id != "" {
 			ix.byID[id] = insertBlock(ix.byID[id], []declAt{at})
@@ -332,9 +333,10 @@ func (ix *FocusIndex) rekey(fi int, f *dsl.File, s *fileSummary, rekeyed []int) 
 	ix.ids = nil // a kind changed keeps the id but moves it between kinds (found by review)
 }
 
-// removeEntry removes the entry at from the list of key in table.
-func (ix *FocusIndex) removeEntry(table map[string][]declAt, key string, at declAt) {
-	if l := slices.DeleteFunc(table[key], func(x declAt) bool { return x == at }); len(l) > 0 {
+// deleteEntries deletes the entries of key that match from table, and the key when none
+// is left.
+func deleteEntries(table map[string][]declAt, key string, match func(declAt) bool) {
+	if l := slices.DeleteFunc(table[key], match); len(l) > 0 {
 		table[key] = l
 	} else {
 		delete(table, key)
@@ -421,12 +423,7 @@ func (ix *FocusIndex) remove(file int) {
 			return
 		}
 		done[t][key] = true
-		m := ix.table(t)
-		if l := slices.DeleteFunc(m[key], func(x declAt) bool { return int(x.file) == file }); len(l) > 0 {
-			m[key] = l
-		} else {
-			delete(m, key)
-		}
+		deleteEntries(ix.table(t), key, func(x declAt) bool { return int(x.file) == file })
 	})
 }
 

@@ -244,7 +244,7 @@ func editedDecl(oldSum, newSum *fileSummary, edit textEdit, newText string) (int
 	if edited < 0 {
 		return -1, false
 	}
-	around := map[int]bool{}
+	around := make([]bool, len(newSum.decls))
 	for p := edited; p >= 0; p = newSum.parent[p] {
 		around[p] = true
 	}
