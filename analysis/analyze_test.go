@@ -567,6 +567,49 @@ mitigation mtls { mitigates unauthenticated-entry@api<->partner; status planned 
 	}
 }
 
+// TestCoverageMessage checks the coverage hint's message, made when asked for, against
+// the sentence it stands for, for every kind and every set of categories considered.
+func TestCoverageMessage(t *testing.T) {
+	const src = `actor user
+service api
+store db
+store audit { kind log }
+flow user -> api
+`
+	res := analyzeFiles(t, map[string]string{"m.threat": src}, Options{})
+	joinAnd := func(s []string) string {
+		if len(s) < 2 {
+			return strings.Join(s, "")
+		}
+		return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+	}
+	for _, id := range []string{"user", "api", "db", "audit", "user->api"} {
+		s := res.Model.Symbols[id]
+		if s == nil {
+			t.Fatalf("no symbol %q", id)
+		}
+		for considered := range strideSet(1 << len(dsl.StrideCats)) {
+			s.considered = considered
+			var missing []string
+			for _, c := range strideApplies(s) {
+				if considered&strideBit(c) == 0 {
+					missing = append(missing, strings.ReplaceAll(c, "_", " "))
+				}
+			}
+			if len(missing) == 0 {
+				if uncovered(s) != 0 {
+					t.Errorf("%s considering %06b: uncovered %06b", id, considered, uncovered(s))
+				}
+				continue
+			}
+			want := fmt.Sprintf("STRIDE coverage: no %s threat considered for %s `%s`; declare a threat (or not_applicable) for each, or turn coverage hints off", joinAnd(missing), s.Kind, s.ID)
+			if got := (Finding{subject: s}).Message(); got != want {
+				t.Errorf("%s considering %06b:\n got %s\nwant %s", id, considered, got, want)
+			}
+		}
+	}
+}
+
 func TestCoverage(t *testing.T) {
 	const src = `boundary app { trust high }
 service api { in app }

@@ -102,7 +102,7 @@ func (a *analyzer) checkAnnotations() {
 			id = r
 		}
 		canonical[an.ID] = id
-		if an.Kind == codelinks.Mitigates && a.res.byID[id] != nil {
+		if an.Kind == codelinks.Mitigates && a.res.Threat(id) != nil {
 			a.code.annotated[id] = append(a.code.annotated[id], an)
 		}
 	}

@@ -296,8 +296,8 @@ func owners(s *fileSummary) func(dsl.Span) int {
 // instead of the threat, which would hold the whole earlier analysis in memory for as
 // long as the finding is kept (found by review).
 func moveFinding(f Finding, edit textEdit) (Finding, bool) {
-	if f.threat != nil {
-		f.message, f.threat = f.Message(), nil
+	if f.threat != nil || f.subject != nil {
+		f.message, f.threat, f.subject = f.Message(), nil, nil
 	}
 	var ok bool
 	if f.Span, ok = edit.move(f.Span); !ok {

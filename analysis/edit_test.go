@@ -91,8 +91,11 @@ func checkEdits(t *testing.T, original []*dsl.File, fi, runs int, seed uint64) (
 			// A finding kept from an earlier analysis holds none of its threats (which
 			// would keep that analysis in memory).
 			for _, f := range got.Findings {
-				if f.threat != nil && got.byID[f.ThreatID] != f.threat {
+				if f.threat != nil && got.Threat(f.ThreatID) != f.threat {
 					t.Fatalf("%s, run %d, edit %d: finding %s holds a threat of another analysis", name, run, e, f.ThreatID)
+				}
+				if f.subject != nil && got.Model.Symbols[f.subject.ID] != f.subject {
+					t.Fatalf("%s, run %d, edit %d: coverage hint on %s holds a symbol of another analysis", name, run, e, f.subject.ID)
 				}
 			}
 			files, prev = next, got

@@ -94,14 +94,13 @@ func cacheAllFacts(m *Model) {
 }
 
 func cacheData(d *Symbol) {
-	if d.cached {
+	if d.dataFacts != nil {
 		return
 	}
-	d.tags = words(d.Decl, "tags")
-	d.class = classOf(d)
-	d.impact, d.impactWhy = dataImpact(d)
-	d.cached = true // dataIntegrity reads the impact
-	d.integrity, d.integrityWhy = dataIntegrity(d)
+	f := &dataFacts{tags: words(d.Decl, "tags"), class: classOf(d)}
+	f.impact, f.impactWhy = dataImpact(d)
+	d.dataFacts = f // dataIntegrity reads the impact
+	f.integrity, f.integrityWhy = dataIntegrity(d)
 }
 
 func cacheFlow(f *Symbol) {
@@ -166,20 +165,18 @@ func cacheAttrs(s *Symbol) {
 }
 
 func cacheElement(s *Symbol) {
-	if s.cached {
+	if s.elementFacts != nil {
 		return
 	}
-	s.allData = dataOf(s)
-	s.untrusted = untrustedInputs(s)
-	s.facing = internetFacing(s)
-	s.exposure, s.exposureWhy = elementExposure(s)
-	s.zoneNote = zoneNote(s)
-	s.cached = true
+	f := &elementFacts{allData: dataOf(s), untrusted: untrustedInputs(s), facing: internetFacing(s)}
+	f.exposure, f.exposureWhy = elementExposure(s)
+	f.zoneNote = zoneNote(s)
+	s.elementFacts = f
 }
 
 // classOf returns the classification rank of a data symbol (internal when not given).
 func classOf(d *Symbol) int {
-	if d.cached {
+	if d.dataFacts != nil {
 		return d.class
 	}
 	if v, ok := enumValue(d.Decl, "classification", dsl.Classifications); ok {
@@ -259,7 +256,7 @@ func zoneName(s *Symbol) string {
 
 // zoneNote says which boundary an element is in, for the related locations of findings.
 func zoneNote(s *Symbol) string {
-	if s.zoneNote != "" {
+	if s.elementFacts != nil && s.zoneNote != "" {
 		return s.zoneNote
 	}
 	if s.Boundary == nil {
@@ -355,7 +352,7 @@ func readsFlows(s *Symbol, need uint8) {
 // untrustedInputs returns the inbound directions into s that come from less trusted senders.
 func untrustedInputs(s *Symbol) []direction {
 	readsFlows(s, flowsInto)
-	if s.cached {
+	if s.elementFacts != nil {
 		return s.untrusted
 	}
 	var out []direction
@@ -373,7 +370,7 @@ func untrustedInputs(s *Symbol) []direction {
 // inbound flows, high when it is declared internet_facing.
 func elementExposure(s *Symbol) (int, string) {
 	readsFlows(s, flowsInto)
-	if s.cached {
+	if s.elementFacts != nil {
 		return s.exposure, s.exposureWhy
 	}
 	if s.has(flagInternetFacing) {
@@ -396,7 +393,7 @@ func elementExposure(s *Symbol) (int, string) {
 // internetFacing reports whether s is reachable from the internet.
 func internetFacing(s *Symbol) bool {
 	readsFlows(s, flowsInto)
-	if s.cached {
+	if s.elementFacts != nil {
 		return s.facing
 	}
 	if s.has(flagInternetFacing) {
@@ -418,7 +415,7 @@ func dataOf(s *Symbol) []*Symbol {
 	if s.Kind != dsl.KindFlow {
 		readsFlows(s, flowsAll)
 	}
-	if s.cached && s.Kind != dsl.KindFlow {
+	if s.elementFacts != nil && s.Kind != dsl.KindFlow {
 		return s.allData
 	}
 	seen := map[*Symbol]bool{}
@@ -453,8 +450,11 @@ func impactOf(data []*Symbol) (int, string) {
 	}
 	best, why := -1, ""
 	for _, d := range data {
-		l, w := d.impact, d.impactWhy
-		if !d.cached {
+		var l int
+		var w string
+		if d.dataFacts != nil {
+			l, w = d.impact, d.impactWhy
+		} else {
 			l, w = dataImpact(d)
 		}
 		if l > best {
@@ -491,8 +491,11 @@ func integrityImpact(data []*Symbol) (int, string) {
 	}
 	best, why := -1, ""
 	for _, d := range data {
-		l, w := d.integrity, d.integrityWhy
-		if !d.cached {
+		var l int
+		var w string
+		if d.dataFacts != nil {
+			l, w = d.integrity, d.integrityWhy
+		} else {
 			l, w = dataIntegrity(d)
 		}
 		if l > best {
@@ -508,7 +511,7 @@ func dataIntegrity(d *Symbol) (int, string) {
 	if v, ok := enumValue(d.Decl, "integrity", dsl.Criticality); ok {
 		return min(v, levelHigh), "`" + d.ID + "` has integrity " + dsl.Criticality[v]
 	}
-	if d.cached {
+	if d.dataFacts != nil {
 		return d.impact, d.impactWhy
 	}
 	return dataImpact(d)
@@ -540,7 +543,7 @@ func dataTagged(data []*Symbol, tags ...string) *Symbol {
 
 // tagsOf returns the `tags` of a data symbol.
 func tagsOf(d *Symbol) []string {
-	if d.cached {
+	if d.dataFacts != nil {
 		return d.tags
 	}
 	return words(d.Decl, "tags")
