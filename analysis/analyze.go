@@ -69,7 +69,9 @@ type Finding struct {
 	threat  *Threat
 	// subject is set on a coverage hint, whose message is made from it when asked for.
 	subject *Symbol
-	Related []Related
+	// related are the places Related returns, but for a finding about a threat: those are
+	// made from the threat when asked for.
+	related []Related
 	// ThreatID is set on findings about one threat; Explain(result.Threat(ThreatID)) is the
 	// Markdown that explains it (why, how the severity was reached, what clears it).
 	ThreatID string
@@ -78,6 +80,15 @@ type Finding struct {
 	// Source is set on findings in source files (annotations), where File is the
 	// repository-relative path of a file that is not part of the model.
 	Source *SourcePos
+}
+
+// Related returns the places related to the finding, each with a note: the other
+// declaration of a duplicate id, the boundaries a flow crosses, ...
+func (f Finding) Related() []Related {
+	if f.threat != nil {
+		return threatRelated(f.threat)
+	}
+	return f.related
 }
 
 // Message returns the finding's text.
@@ -1164,9 +1175,10 @@ func (a *analyzer) threatFindings(threats []*Threat, out []Finding) {
 		if !a.reportable(t) {
 			continue
 		}
-		file, span, related := a.threatLocation(t)
-		// The message is made from t when asked for (Finding.AppendMessage).
-		f := Finding{File: file.Name, Span: span, Related: related, ThreatID: t.ID, Risk: t.Rating.Severity, threat: t}
+		file, span := threatLocation(t)
+		// The message and the related places are made from t when asked for
+		// (Finding.AppendMessage, Finding.Related).
+		f := Finding{File: file.Name, Span: span, ThreatID: t.ID, Risk: t.Rating.Severity, threat: t}
 		if t.State == StatePlanned {
 			f.Code, f.Level = "planned-threat", dsl.SeverityInfo
 		} else {
@@ -1183,14 +1195,22 @@ func (a *analyzer) threatFindings(threats []*Threat, out []Finding) {
 }
 
 // threatLocation places a threat's finding: a declared threat at its id, a generated one at
-// the element or flow it targets, with the boundaries a flow crosses as related places.
-func (a *analyzer) threatLocation(t *Threat) (*dsl.File, dsl.Span, []Related) {
+// the element or flow it targets.
+func threatLocation(t *Threat) (*dsl.File, dsl.Span) {
 	if t.Symbol != nil {
-		var rel []Related
-		if t.Target != nil {
-			rel = append(rel, Related{File: t.Target.File.Name, Span: t.Target.idSpan(), Message: "the threatened " + string(t.Target.Kind) + " `" + t.Target.ID + "`"})
+		return t.Symbol.File, t.Symbol.idSpan()
+	}
+	return t.Target.File, t.Target.idSpan()
+}
+
+// threatRelated returns the related places of a threat's finding: the target of a declared
+// threat; for a generated one, the boundaries a flow crosses and where its fix belongs.
+func threatRelated(t *Threat) []Related {
+	if t.Symbol != nil {
+		if t.Target == nil {
+			return nil
 		}
-		return t.Symbol.File, t.Symbol.idSpan(), rel
+		return []Related{{File: t.Target.File.Name, Span: t.Target.idSpan(), Message: "the threatened " + string(t.Target.Kind) + " `" + t.Target.ID + "`"}}
 	}
 	s := t.Target
 	var ends [2]*Symbol // the ends of a flow that sit in a boundary
@@ -1209,7 +1229,7 @@ func (a *analyzer) threatLocation(t *Threat) (*dsl.File, dsl.Span, []Related) {
 		size++
 	}
 	if size == 0 {
-		return s.File, s.idSpan(), nil
+		return nil
 	}
 	rel := make([]Related, 0, size)
 	for _, end := range ends[:n] {
@@ -1218,7 +1238,7 @@ func (a *analyzer) threatLocation(t *Threat) (*dsl.File, dsl.Span, []Related) {
 	if fix {
 		rel = append(rel, Related{File: t.FixTarget.File.Name, Span: t.FixTarget.idSpan(), Message: "the control belongs on `" + t.FixTarget.ID + "`"})
 	}
-	return s.File, s.idSpan(), rel
+	return rel
 }
 
 // strideApplies is STRIDE per element: the categories each kind is subject to.

@@ -419,13 +419,13 @@ func TestDuplicateIDsAcrossFiles(t *testing.T) {
 		if f.Level != dsl.SeverityError || textAt(res, f) != "api" {
 			t.Errorf("%s: level %s at %q", f.File, f.Level, textAt(res, f))
 		}
-		if len(f.Related) != 1 {
-			t.Fatalf("%s: want one related location, got %v", f.File, f.Related)
+		if len(f.Related()) != 1 {
+			t.Fatalf("%s: want one related location, got %v", f.File, f.Related())
 		}
 	}
 	a, b := byFile["a.threat"], byFile["b.threat"]
-	if a.Related[0].File != "b.threat" || b.Related[0].File != "a.threat" {
-		t.Errorf("related locations do not point at the other file: %v / %v", a.Related, b.Related)
+	if a.Related()[0].File != "b.threat" || b.Related()[0].File != "a.threat" {
+		t.Errorf("related locations do not point at the other file: %v / %v", a.Related(), b.Related())
 	}
 	wantContains(t, "message", b.Message(), "`api` is already declared as a service at a.threat:2:9", "rename one")
 	wantContains(t, "message", a.Message(), "`api` is declared again as a store at b.threat:2:7", "rename one")

@@ -173,7 +173,7 @@ func analyzeEdit(ctx context.Context, files []*dsl.File, opts Options) (res *Res
 	}
 	kept := make([]Finding, 0, len(base.Findings))
 	for _, f := range base.Findings {
-		if k := (diagKey{f.Code, f.message, f.Level, f.Span}); len(f.Related) == 0 && f.ThreatID == "" && parseDiags[k] > 0 {
+		if k := (diagKey{f.Code, f.message, f.Level, f.Span}); len(f.related) == 0 && f.ThreatID == "" && parseDiags[k] > 0 {
 			parseDiags[k]--
 			continue
 		}
@@ -297,20 +297,22 @@ func owners(s *fileSummary) func(dsl.Span) int {
 // long as the finding is kept (found by review).
 func moveFinding(f Finding, edit textEdit) (Finding, bool) {
 	if f.threat != nil || f.subject != nil {
-		f.message, f.threat, f.subject = f.Message(), nil, nil
+		f.message, f.related = f.Message(), f.Related()
+		f.threat, f.subject = nil, nil
 	}
 	var ok bool
 	if f.Span, ok = edit.move(f.Span); !ok {
 		return f, false
 	}
-	for i, r := range f.Related {
+	copied := false // the list is the earlier finding's until a place in it moves
+	for i, r := range f.related {
 		if r.File != f.File {
 			continue
 		}
-		if i == 0 {
-			f.Related = append([]Related(nil), f.Related...)
+		if !copied {
+			f.related, copied = append([]Related(nil), f.related...), true
 		}
-		if f.Related[i].Span, ok = edit.move(r.Span); !ok {
+		if f.related[i].Span, ok = edit.move(r.Span); !ok {
 			return f, false
 		}
 	}

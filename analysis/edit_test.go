@@ -108,7 +108,7 @@ func describeFindings(fs []Finding) string {
 	var b strings.Builder
 	for _, f := range fs {
 		fmt.Fprintf(&b, "%s %d %s %v %q %s %+v %v", f.Code, f.Level, f.File, f.Span, f.Message(), f.ThreatID, f.Risk, f.Source)
-		for _, r := range f.Related {
+		for _, r := range f.Related() {
 			fmt.Fprintf(&b, " [%s %v %q]", r.File, r.Span, r.Message)
 		}
 		b.WriteByte('\n')
@@ -341,5 +341,28 @@ mitigation m "M" { mitigates unencrypted-flow@qq->db }
 				}
 			}
 		})
+	}
+}
+
+// TestMoveFindingKeepsTheEarlierFinding moves a finding whose related places lie in
+// another file and in its own: the earlier finding, which the analysis before still
+// holds, keeps its places (its list was written through once when the first place in the
+// file was not the first of the list).
+func TestMoveFindingKeepsTheEarlierFinding(t *testing.T) {
+	related := []Related{
+		{File: "other.threat", Span: dsl.Span{Start: 50, End: 55}, Message: "elsewhere"},
+		{File: "this.threat", Span: dsl.Span{Start: 40, End: 45}, Message: "here"},
+	}
+	before := Finding{Code: "duplicate-id", File: "this.threat", Span: dsl.Span{Start: 30, End: 35}, message: "m", related: related}
+	edit := textEdit{start: 10, oldEnd: 12, newEnd: 15} // three bytes typed over two
+	moved, ok := moveFinding(before, edit)
+	if !ok {
+		t.Fatal("the finding lies after the edit, yet did not move")
+	}
+	if got := moved.Related(); got[0].Span != (dsl.Span{Start: 50, End: 55}) || got[1].Span != (dsl.Span{Start: 43, End: 48}) {
+		t.Errorf("moved related places: %v", got)
+	}
+	if related[1].Span != (dsl.Span{Start: 40, End: 45}) {
+		t.Errorf("the earlier finding's related place moved too: %v", related[1].Span)
 	}
 }

@@ -80,7 +80,7 @@ func FuzzAnalyze(f *testing.F) {
 			for _, fd := range res.Findings {
 				what := fd.Code + ": " + fd.Message()
 				check(what, fd.File, fd.Span)
-				for _, r := range fd.Related {
+				for _, r := range fd.Related() {
 					check(what+" (related)", r.File, r.Span)
 				}
 				if !utf8.ValidString(fd.Message()) && utf8.ValidString(text) {
@@ -140,5 +140,5 @@ func checkFocus(t *testing.T, files []*dsl.File, opts analysis.Options, res *ana
 
 // shown is what a finding shows: every field, and its message.
 func shown(f analysis.Finding) string {
-	return fmt.Sprintf("%s %v %s %v %q %+v %s %v %+v", f.Code, f.Level, f.File, f.Span, f.Message(), f.Related, f.ThreatID, f.Risk, f.Source)
+	return fmt.Sprintf("%s %v %s %v %q %+v %s %v %+v", f.Code, f.Level, f.File, f.Span, f.Message(), f.Related(), f.ThreatID, f.Risk, f.Source)
 }

@@ -392,10 +392,10 @@ func (b *builder) declare(f *dsl.File, d *dsl.Decl) {
 		line, col := f.Lines.Position(d.IDSpan().Start)
 		b.report(Finding{Code: "duplicate-id", Level: dsl.SeverityError, File: f.Name, Span: d.IDSpan(),
 			message: fmt.Sprintf("`%s` is already declared as a %s at %s:%d:%d; ids are shared by every file of the model, so rename one", id, prev.Kind, prev.File.Name, pl, pc),
-			Related: []Related{{File: prev.File.Name, Span: prev.Decl.IDSpan(), Message: "first declared here"}}})
+			related: []Related{{File: prev.File.Name, Span: prev.Decl.IDSpan(), Message: "first declared here"}}})
 		b.report(Finding{Code: "duplicate-id", Level: dsl.SeverityError, File: prev.File.Name, Span: prev.Decl.IDSpan(),
 			message: fmt.Sprintf("`%s` is declared again as a %s at %s:%d:%d; ids are shared by every file of the model, so rename one", id, d.Kind, f.Name, line, col),
-			Related: []Related{{File: f.Name, Span: d.IDSpan(), Message: "declared again here"}}})
+			related: []Related{{File: f.Name, Span: d.IDSpan(), Message: "declared again here"}}})
 		return
 	}
 	s := b.newSymbol()

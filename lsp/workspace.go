@@ -805,8 +805,9 @@ func fingerprint(seed maphash.Seed, fs []analysis.Finding) uint64 {
 		nums(len(msg))
 		h.Write(msg)
 		str(f.ThreatID)
-		nums(int(f.Level), f.Span.Start, f.Span.End, len(f.Related))
-		for _, r := range f.Related {
+		related := f.Related()
+		nums(int(f.Level), f.Span.Start, f.Span.End, len(related))
+		for _, r := range related {
 			str(r.File)
 			str(r.Message)
 			nums(r.Span.Start, r.Span.End)
@@ -837,7 +838,7 @@ func toDiagnostic(f *analysis.Finding, d *document, st *analysisState, enc encod
 		diag.Tags = []protocol.DiagnosticTag{protocol.DiagnosticTagUnnecessary}
 	}
 	if caps.relatedInfo {
-		for _, r := range f.Related {
+		for _, r := range f.Related() {
 			rd := st.docs[r.File]
 			if rd == nil {
 				continue

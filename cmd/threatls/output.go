@@ -109,7 +109,7 @@ func writeJSON(w io.Writer, results []checked) error {
 			if f.ThreatID != "" {
 				jf.Risk = f.Risk.String()
 			}
-			for _, r := range f.Related {
+			for _, r := range f.Related() {
 				jf.Related = append(jf.Related, jsonRelated{File: filepath.ToSlash(r.File), Range: rangeOf(c.model, r.File, r.Span), Message: r.Message})
 			}
 			jm.Findings = append(jm.Findings, jf)
@@ -279,7 +279,7 @@ func writeSARIF(w io.Writer, results []checked) error {
 			}
 			res := sarifResult{RuleID: f.Code, Level: sarifLevel(f.Level), Message: sarifMessage{Text: f.Message()},
 				Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uriOf(findingFile(c.model, f))}, Region: findingRegion(c.model, f)}}}}
-			for i, r := range f.Related {
+			for i, r := range f.Related() {
 				res.RelatedLocations = append(res.RelatedLocations, sarifLocation{ID: i + 1, Message: &sarifMessage{Text: r.Message},
 					PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uriOf(r.File)}, Region: sarifRegionOf(c.model, r.File, r.Span)}})
 			}
