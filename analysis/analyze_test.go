@@ -37,7 +37,7 @@ func oneFinding(t *testing.T, res *Result, code string) Finding {
 func position(res *Result, f Finding) (int, int) {
 	for _, file := range res.Model.Files {
 		if file.Name == f.File {
-			return file.Lines.Position(f.Span.Start)
+			return file.Lines.Position(int(f.Span.Start))
 		}
 	}
 	return 0, 0
@@ -826,7 +826,7 @@ func TestSortFindingsMatchesSortSlice(t *testing.T) {
 	for _, n := range []int{0, 1, 2, 13, 100, 1000} {
 		fs := make([]Finding, n)
 		for i := range fs {
-			fs[i] = Finding{File: fmt.Sprint(i * 7 % 5), Span: dsl.Span{Start: i * 13 % 11}, message: fmt.Sprint(i)}
+			fs[i] = Finding{File: fmt.Sprint(i * 7 % 5), Span: dsl.Span{Start: int32(i * 13 % 11)}, message: fmt.Sprint(i)}
 		}
 		want := slices.Clone(fs)
 		sort.Slice(want, func(i, j int) bool { return less(&want[i], &want[j]) })

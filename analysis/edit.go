@@ -30,9 +30,10 @@ type Base struct {
 	Findings []Finding
 }
 
-// textEdit is where two texts differ: old[Start:OldEnd] became new[Start:NewEnd].
+// textEdit is where two texts differ: old[Start:OldEnd] became new[Start:NewEnd]. The
+// offsets are a span's (dsl.Span).
 type textEdit struct {
-	start, oldEnd, newEnd int
+	start, oldEnd, newEnd int32
 }
 
 // diffTexts returns the one range where old and new differ, by their common prefix and
@@ -47,7 +48,7 @@ func diffTexts(old, new string) textEdit {
 	for s < n-p && old[len(old)-1-s] == new[len(new)-1-s] {
 		s++
 	}
-	return textEdit{start: p, oldEnd: len(old) - s, newEnd: len(new) - s}
+	return textEdit{start: int32(p), oldEnd: int32(len(old) - s), newEnd: int32(len(new) - s)}
 }
 
 // keepsLines reports whether the edit from old to new keeps the number of lines. Lines end
@@ -55,8 +56,8 @@ func diffTexts(old, new string) textEdit {
 // are the same, so the line ends of the edited parts, with one byte either side (an edit
 // may split or join "\r\n"), tell.
 func (e textEdit) keepsLines(old, new string) bool {
-	lo := max(e.start-1, 0)
-	return lineEnds(old[lo:min(e.oldEnd+1, len(old))]) == lineEnds(new[lo:min(e.newEnd+1, len(new))])
+	lo := max(int(e.start)-1, 0)
+	return lineEnds(old[lo:min(int(e.oldEnd)+1, len(old))]) == lineEnds(new[lo:min(int(e.newEnd)+1, len(new))])
 }
 
 // lineEnds counts the line ends in s.
@@ -249,9 +250,9 @@ func editedDecl(oldSum, newSum *fileSummary, edit textEdit, newText string) (int
 		around[p] = true
 	}
 	d := edit.newEnd - edit.oldEnd
-	eol := len(newText)
+	eol := int32(len(newText))
 	if i := strings.IndexAny(newText[edit.newEnd:], "\r\n"); i >= 0 {
-		eol = edit.newEnd + i
+		eol = edit.newEnd + int32(i)
 	}
 	for i, nd := range newSum.decls {
 		o := oldSum.decls[i].Span

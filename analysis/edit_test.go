@@ -147,7 +147,7 @@ func randomEdit(r *rand.Rand, f *dsl.File, pool map[string][]string) (string, st
 		if d.Span.End-d.Span.Start < 3 {
 			return -1
 		}
-		return d.Span.Start + 1 + r.IntN(d.Span.End-d.Span.Start-2)
+		return int(d.Span.Start) + 1 + r.IntN(d.Span.Len()-2)
 	}
 	switch k := r.IntN(10); {
 	case k < 5 && len(d.Attrs) > 0: // another value of the same attribute

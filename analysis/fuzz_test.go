@@ -73,7 +73,7 @@ func FuzzAnalyze(f *testing.F) {
 				if !ok {
 					t.Fatalf("%s names file %q, not in the model", what, file)
 				}
-				if sp.Start < 0 || sp.End < sp.Start || sp.End > len(src) {
+				if sp.Start < 0 || sp.End < sp.Start || int(sp.End) > len(src) {
 					t.Fatalf("%s span %v outside %s (%d bytes)", what, sp, file, len(src))
 				}
 			}

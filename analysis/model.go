@@ -388,8 +388,8 @@ func (b *builder) declare(f *dsl.File, d *dsl.Decl) {
 		return
 	}
 	if prev, dup := m.Symbols[id]; dup {
-		pl, pc := prev.File.Lines.Position(prev.Decl.IDSpan().Start)
-		line, col := f.Lines.Position(d.IDSpan().Start)
+		pl, pc := prev.File.Lines.Position(int(prev.Decl.IDSpan().Start))
+		line, col := f.Lines.Position(int(d.IDSpan().Start))
 		b.report(Finding{Code: "duplicate-id", Level: dsl.SeverityError, File: f.Name, Span: d.IDSpan(),
 			message: fmt.Sprintf("`%s` is already declared as a %s at %s:%d:%d; ids are shared by every file of the model, so rename one", id, prev.Kind, prev.File.Name, pl, pc),
 			related: []Related{{File: prev.File.Name, Span: prev.Decl.IDSpan(), Message: "first declared here"}}})

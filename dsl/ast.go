@@ -6,14 +6,25 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 )
 
-// Span is a half-open range of byte offsets into a file's text.
+// Span is a half-open range of byte offsets into a file's text. The offsets are 32-bit:
+// a model of 10,000 services holds a few million spans, and a model file is at most
+// MaxFileSize bytes.
 type Span struct {
-	Start, End int
+	Start, End int32
 }
+
+// MaxFileSize is the largest model file the parser reads, in bytes.
+const MaxFileSize = 1<<31 - 1
+
+// SpanOf returns the span from start to end.
+func SpanOf(start, end int) Span { return Span{Start: int32(start), End: int32(end)} }
 
 // Contains reports whether offset off lies in s (the end counts, so a cursor just after a
 // word is inside it).
-func (s Span) Contains(off int) bool { return off >= s.Start && off <= s.End }
+func (s Span) Contains(off int) bool { return off >= int(s.Start) && off <= int(s.End) }
+
+// Len returns the span's length in bytes.
+func (s Span) Len() int { return int(s.End - s.Start) }
 
 // Severity orders diagnostics.
 type Severity int

@@ -43,7 +43,7 @@ func TestLargeModel(t *testing.T) {
 	elapsed := time.Since(start)
 	t.Logf("parsed %d bytes, %d declarations in %v (%.1f MB/s)", len(src), len(f.Decls), elapsed, float64(len(src))/1e6/elapsed.Seconds())
 	for _, d := range f.Diagnostics[:min(len(f.Diagnostics), 10)] {
-		line, col := f.Lines.Position(d.Span.Start)
+		line, col := f.Lines.Position(int(d.Span.Start))
 		t.Errorf("%d:%d: %s", line, col, d.Message)
 	}
 	if len(f.Decls) < 8000 {

@@ -58,9 +58,9 @@ type printer struct {
 
 // commentsIn returns the comments starting in [start, end).
 func (p *printer) commentsIn(start, end int) []Span {
-	i := sort.Search(len(p.comments), func(i int) bool { return p.comments[i].Start >= start })
+	i := sort.Search(len(p.comments), func(i int) bool { return int(p.comments[i].Start) >= start })
 	j := i
-	for j < len(p.comments) && p.comments[j].Start < end {
+	for j < len(p.comments) && int(p.comments[j].Start) < end {
 		j++
 	}
 	return p.comments[i:j]
@@ -107,10 +107,10 @@ func (p *printer) elements() []element {
 			continue
 		}
 		off := t.Pos.Offset
-		for k < len(ds) && ds[k].Span.Start <= off {
+		for k < len(ds) && int(ds[k].Span.Start) <= off {
 			d := ds[k]
-			add(element{start: d.Span.Start, end: d.Span.End, decl: d, verbatim: !p.formattable(d)})
-			declEnd = max(declEnd, d.Span.End)
+			add(element{start: int(d.Span.Start), end: int(d.Span.End), decl: d, verbatim: !p.formattable(d)})
+			declEnd = max(declEnd, int(d.Span.End))
 			k++
 		}
 		if off < declEnd {
@@ -118,10 +118,10 @@ func (p *printer) elements() []element {
 		}
 		span := tokSpan(t)
 		comment := t.Type == TokComment || t.Type == TokBadComment
-		add(element{start: span.Start, end: span.End, comment: comment, verbatim: !comment})
+		add(element{start: int(span.Start), end: int(span.End), comment: comment, verbatim: !comment})
 	}
 	for ; k < len(ds); k++ {
-		add(element{start: ds[k].Span.Start, end: ds[k].Span.End, decl: ds[k], verbatim: true})
+		add(element{start: int(ds[k].Span.Start), end: int(ds[k].Span.End), decl: ds[k], verbatim: true})
 	}
 	// Spread verbatim to neighbours on the same line, both ways.
 	for i := 0; i+1 < len(es); i++ {
@@ -155,7 +155,7 @@ func (p *printer) topLevel() {
 		e := es[i]
 		switch {
 		case e.comment && !e.verbatim:
-			gap = append(gap, Span{e.start, e.end})
+			gap = append(gap, SpanOf(e.start, e.end))
 		case e.verbatim:
 			j := i
 			for j+1 < len(es) && es[j+1].verbatim {
@@ -170,16 +170,16 @@ func (p *printer) topLevel() {
 			i = j
 		default:
 			d := e.decl
-			if len(gap) > 0 || (hasPrev && p.blankBetween(prevEnd, d.Span.Start)) || !p.oneLine(d) {
+			if len(gap) > 0 || (hasPrev && p.blankBetween(prevEnd, int(d.Span.Start))) || !p.oneLine(d) {
 				flush()
 			}
-			p.gapComments(prevEnd, gap, d.Span.Start, 0, hasPrev)
+			p.gapComments(prevEnd, gap, int(d.Span.Start), 0, hasPrev)
 			if p.oneLine(d) {
 				run = append(run, d)
 			} else {
 				p.printDecl(d, 0)
 			}
-			gap, prevEnd, hasPrev = nil, d.Span.End, true
+			gap, prevEnd, hasPrev = nil, int(d.Span.End), true
 		}
 	}
 	flush()
@@ -191,20 +191,20 @@ func (p *printer) topLevel() {
 func (p *printer) gapComments(prevEnd int, cs []Span, next, depth int, hasPrev bool) {
 	pos := prevEnd
 	for k, c := range cs {
-		if hasPrev && k == 0 && p.line(c.Start) == p.line(prevEnd) && prevEnd > 0 {
+		if hasPrev && k == 0 && p.line(int(c.Start)) == p.line(prevEnd) && prevEnd > 0 {
 			p.trimNewline()
 			p.b.WriteString(" ")
 			p.b.WriteString(p.comment(c))
 			p.b.WriteString(p.nl)
 		} else {
-			if (hasPrev || k > 0) && p.blankBetween(pos, c.Start) {
+			if (hasPrev || k > 0) && p.blankBetween(pos, int(c.Start)) {
 				p.b.WriteString(p.nl)
 			}
 			p.indent(depth)
 			p.b.WriteString(p.comment(c))
 			p.b.WriteString(p.nl)
 		}
-		pos = c.End
+		pos = int(c.End)
 	}
 	if (hasPrev || len(cs) > 0) && p.blankBetween(pos, next) && next < len(p.f.Text) {
 		p.b.WriteString(p.nl)
@@ -237,10 +237,10 @@ func (p *printer) oneLine(d *Decl) bool {
 	if d.Broken || d.LBrace < 0 || d.RBrace < 0 || len(d.Children) > 0 || len(d.Attrs) > 4 {
 		return false
 	}
-	if p.line(d.Span.Start) != p.line(d.RBrace) {
+	if p.line(int(d.Span.Start)) != p.line(d.RBrace) {
 		return false
 	}
-	return len(p.commentsIn(d.Span.Start, d.Span.End)) == 0
+	return len(p.commentsIn(int(d.Span.Start), int(d.Span.End))) == 0
 }
 
 // printRun prints consecutive one-line declarations with their `{` aligned.
@@ -336,7 +336,7 @@ func (p *printer) printDecl(d *Decl, depth int) {
 		return
 	}
 	p.indent(depth)
-	if len(p.commentsIn(d.Span.Start, d.LBrace)) > 0 {
+	if len(p.commentsIn(int(d.Span.Start), d.LBrace)) > 0 {
 		// Comments in the header: keep the header as written, lay out the body.
 		p.b.WriteString(p.f.Text[d.Span.Start : d.LBrace+1])
 	} else {
@@ -390,19 +390,19 @@ func (p *printer) printDecl(d *Decl, depth int) {
 	prevEnd := d.LBrace + 1
 	hasPrev, prevChild := false, false
 	for _, it := range items {
-		cs := p.commentsIn(prevEnd, it.span.Start)
+		cs := p.commentsIn(prevEnd, int(it.span.Start))
 		// A comment on the line the previous item ended on trails it.
 		var trailing string
-		if len(cs) > 0 && hasPrev && p.line(cs[0].Start) == p.line(prevEnd) && len(group) > 0 {
+		if len(cs) > 0 && hasPrev && p.line(int(cs[0].Start)) == p.line(prevEnd) && len(group) > 0 {
 			trailing = p.comment(cs[0])
 			cs = cs[1:]
-		} else if len(cs) > 0 && prevChild && p.line(cs[0].Start) == p.line(prevEnd) {
+		} else if len(cs) > 0 && prevChild && p.line(int(cs[0].Start)) == p.line(prevEnd) {
 			// A comment after a nested declaration's `}` stays on its line.
 			flushRun()
 			p.trimNewline()
 			p.b.WriteString(" " + p.comment(cs[0]) + p.nl)
 			cs = cs[1:]
-		} else if len(cs) > 0 && !hasPrev && p.line(cs[0].Start) == p.line(d.LBrace) {
+		} else if len(cs) > 0 && !hasPrev && p.line(int(cs[0].Start)) == p.line(d.LBrace) {
 			// A comment right after `{` stays on the header line.
 			p.trimNewline()
 			p.b.WriteString(" " + p.comment(cs[0]) + p.nl)
@@ -411,7 +411,7 @@ func (p *printer) printDecl(d *Decl, depth int) {
 		if trailing != "" {
 			group[len(group)-1].comment = trailing
 		}
-		blank := hasPrev && p.blankBetween(prevEnd, firstStart(cs, it.span.Start))
+		blank := hasPrev && p.blankBetween(prevEnd, firstStart(cs, int(it.span.Start)))
 		if len(cs) > 0 || blank || it.attr == nil {
 			flushGroup()
 		}
@@ -422,14 +422,14 @@ func (p *printer) printDecl(d *Decl, depth int) {
 			p.b.WriteString(p.nl)
 		}
 		for k, c := range cs {
-			if k > 0 && p.blankBetween(cs[k-1].End, c.Start) {
+			if k > 0 && p.blankBetween(int(cs[k-1].End), int(c.Start)) {
 				p.b.WriteString(p.nl)
 			}
 			p.indent(depth + 1)
 			p.b.WriteString(p.comment(c))
 			p.b.WriteString(p.nl)
 		}
-		if len(cs) > 0 && p.blankBetween(cs[len(cs)-1].End, it.span.Start) {
+		if len(cs) > 0 && p.blankBetween(int(cs[len(cs)-1].End), int(it.span.Start)) {
 			p.b.WriteString(p.nl)
 		}
 		switch {
@@ -437,36 +437,36 @@ func (p *printer) printDecl(d *Decl, depth int) {
 			run = append(run, it.child)
 		case it.child != nil:
 			p.printDecl(it.child, depth+1)
-		case len(p.commentsIn(it.span.Start, it.span.End)) > 0:
+		case len(p.commentsIn(int(it.span.Start), int(it.span.End))) > 0:
 			// A comment inside the attribute: keep the attribute as written.
 			group = append(group, pending{text: p.text(it.span)})
 		default:
 			group = append(group, pending{text: p.attr(it.attr)})
 		}
-		prevEnd = it.span.End
+		prevEnd = int(it.span.End)
 		hasPrev = true
 		prevChild = it.child != nil
 	}
 	cs := p.commentsIn(prevEnd, d.RBrace)
-	if len(cs) > 0 && hasPrev && p.line(cs[0].Start) == p.line(prevEnd) && len(group) > 0 {
+	if len(cs) > 0 && hasPrev && p.line(int(cs[0].Start)) == p.line(prevEnd) && len(group) > 0 {
 		group[len(group)-1].comment = p.comment(cs[0])
 		cs = cs[1:]
 	}
 	flushGroup()
 	flushRun()
-	if len(cs) > 0 && prevChild && p.line(cs[0].Start) == p.line(prevEnd) {
+	if len(cs) > 0 && prevChild && p.line(int(cs[0].Start)) == p.line(prevEnd) {
 		p.trimNewline()
 		p.b.WriteString(" " + p.comment(cs[0]) + p.nl)
 		cs = cs[1:]
 	}
 	for k, c := range cs {
-		if (k > 0 || hasPrev) && p.blankBetween(prevEnd, c.Start) {
+		if (k > 0 || hasPrev) && p.blankBetween(prevEnd, int(c.Start)) {
 			p.b.WriteString(p.nl)
 		}
 		p.indent(depth + 1)
 		p.b.WriteString(p.comment(c))
 		p.b.WriteString(p.nl)
-		prevEnd = c.End
+		prevEnd = int(c.End)
 	}
 	p.indent(depth)
 	p.b.WriteString("}")
@@ -475,7 +475,7 @@ func (p *printer) printDecl(d *Decl, depth int) {
 
 func firstStart(cs []Span, def int) int {
 	if len(cs) > 0 {
-		return cs[0].Start
+		return int(cs[0].Start)
 	}
 	return def
 }

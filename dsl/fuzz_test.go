@@ -113,7 +113,7 @@ func checkTokens(t *testing.T, src string, file *File) {
 
 func checkSpans(t *testing.T, src string, file *File) {
 	in := func(what string, s Span) {
-		if s.Start < 0 || s.Start > s.End || s.End > len(src) {
+		if s.Start < 0 || s.Start > s.End || int(s.End) > len(src) {
 			t.Fatalf("%s span [%d,%d) is not within the text (%d bytes)", what, s.Start, s.End, len(src))
 		}
 	}
@@ -130,13 +130,13 @@ func checkSpans(t *testing.T, src string, file *File) {
 	walk = func(ds []*Decl, parent *Decl) {
 		prevEnd := 0
 		if parent != nil {
-			prevEnd = parent.Span.Start
+			prevEnd = int(parent.Span.Start)
 		}
 		for _, d := range ds {
 			in("declaration", d.Span)
 			in("header", d.Header)
 			in("keyword", d.KindSpan)
-			if d.Span.Start < prevEnd {
+			if int(d.Span.Start) < prevEnd {
 				t.Fatalf("declaration %s %q at %d overlaps the previous one ending at %d", d.Kind, d.ID(), d.Span.Start, prevEnd)
 			}
 			if parent != nil && (d.Span.Start < parent.Span.Start || d.Span.End > parent.Span.End) {
@@ -160,7 +160,7 @@ func checkSpans(t *testing.T, src string, file *File) {
 					in("value", v.Span)
 				}
 			}
-			prevEnd = d.Span.End
+			prevEnd = int(d.Span.End)
 			walk(d.Children, d)
 		}
 	}

@@ -1,6 +1,9 @@
 package dsl
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestGrammarBuilds(t *testing.T) {
 	if _, err := buildParsers(); err != nil {
@@ -119,5 +122,22 @@ func TestClosedString(t *testing.T) {
 		if got := closedString(raw); got != want {
 			t.Errorf("closedString(%q) = %v, want %v", raw, got, want)
 		}
+	}
+}
+
+// TestTooLargeFile checks what a file too large for 32-bit offsets parses to: no
+// declarations, and an error that says what is wrong and what to do. (A text of 2 GiB is
+// not made here; Parse, ParseDiscardingTokens and Reparse check the length first.)
+func TestTooLargeFile(t *testing.T) {
+	f := tooLarge("big.threat", "service a\n")
+	if len(f.Decls) != 0 || len(f.Diagnostics) != 1 {
+		t.Fatalf("decls %d, diagnostics %v", len(f.Decls), f.Diagnostics)
+	}
+	d := f.Diagnostics[0]
+	if d.Severity != SeverityError || !strings.Contains(d.Message, "too large") || !strings.Contains(d.Message, "split it into several files") {
+		t.Errorf("diagnostic: %+v", d)
+	}
+	if f.Text != "service a\n" || f.Lines == nil {
+		t.Error("the file's text and lines are kept")
 	}
 }

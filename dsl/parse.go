@@ -30,7 +30,21 @@ func NewParser() *Parser {
 
 // Parse parses one file. It never fails: every problem becomes a diagnostic, and every
 // declaration that can be read is in the result.
-func (p *Parser) Parse(name, text string) *File { return p.parse(name, text, Lex(text)) }
+func (p *Parser) Parse(name, text string) *File {
+	if len(text) > MaxFileSize {
+		return tooLarge(name, text)
+	}
+	return p.parse(name, text, Lex(text))
+}
+
+// tooLarge is the parse of a file over MaxFileSize bytes: no declarations, and an error
+// that says so (offsets in a larger file do not fit a Span).
+func tooLarge(name, text string) *File {
+	return &File{Name: name, Text: text, Lines: NewLineIndex(text), Diagnostics: []Diagnostic{{
+		Severity: SeverityError, Code: "syntax",
+		Message: fmt.Sprintf("the file is %d bytes, too large to read: a model file may be up to %d bytes; split it into several files", len(text), MaxFileSize),
+	}}}
+}
 
 // Scratch is memory that parsing many files one after another can reuse (see
 // ParseDiscardingTokens). The zero value is ready to use; a Scratch is not for concurrent use.
@@ -43,6 +57,9 @@ type Scratch struct {
 // neither format them nor answer questions about positions in them: a model's tokens take
 // several times the memory of its text, and fresh memory is slow to get.
 func (p *Parser) ParseDiscardingTokens(name, text string, s *Scratch) *File {
+	if len(text) > MaxFileSize {
+		return tooLarge(name, text)
+	}
 	// A text of n bytes has at most n+1 tokens. When the buffer may be too small, count the
 	// tokens first: growing it by appending copies it again and again, into fresh memory.
 	if cap(s.toks) <= len(text) {
@@ -119,7 +136,7 @@ func (st *parseState) errorf(span Span, format string, args ...any) {
 	st.diags = append(st.diags, Diagnostic{Span: span, Severity: SeverityError, Code: "syntax", Message: fmt.Sprintf(format, args...)})
 }
 
-func tokSpan(t lexer.Token) Span { return Span{t.Pos.Offset, t.Pos.Offset + len(t.Value)} }
+func tokSpan(t lexer.Token) Span { return SpanOf(t.Pos.Offset, t.Pos.Offset+len(t.Value)) }
 
 // prepareTokens reports lexical errors and builds the token list the parser sees.
 func (st *parseState) prepareTokens() {
@@ -168,7 +185,7 @@ func (st *parseState) prepareTokens() {
 			}
 		case TokBadComment:
 			st.lexErrs = append(st.lexErrs, t.Pos.Offset)
-			st.errorf(Span{t.Pos.Offset, t.Pos.Offset + 2}, "unterminated comment: close it with `*/`")
+			st.errorf(SpanOf(t.Pos.Offset, t.Pos.Offset+2), "unterminated comment: close it with `*/`")
 		}
 		st.toks = append(st.toks, t)
 	}
@@ -297,8 +314,8 @@ func (st *parseState) skipJunk(i int) int {
 
 func (st *parseState) reportJunk(start, end int) {
 	t := st.toks[start]
-	span := Span{t.Pos.Offset, st.toks[end-1].Pos.Offset + len(st.toks[end-1].Value)}
-	st.lexErrs = append(st.lexErrs, span.Start)
+	span := SpanOf(t.Pos.Offset, st.toks[end-1].Pos.Offset+len(st.toks[end-1].Value))
+	st.lexErrs = append(st.lexErrs, int(span.Start))
 	switch {
 	case t.Type == TokPunct && t.Value == "}":
 		st.errorf(tokSpan(t), "unmatched `}`: no declaration is open here")
@@ -561,7 +578,7 @@ func (st *parseState) missingBrace(kw, end int) {
 			break
 		}
 	}
-	st.errorf(Span{at, at}, "expected `{` after %s", st.headerWords(kw, end))
+	st.errorf(SpanOf(at, at), "expected `{` after %s", st.headerWords(kw, end))
 }
 
 func (st *parseState) unclosed(s *seg, kind string, at int) {
@@ -583,7 +600,7 @@ func (st *parseState) unclosed(s *seg, kind string, at int) {
 	if id := st.headerID(s); id != "" {
 		what += " `" + id + "`"
 	}
-	st.errorf(Span{end, end}, "expected `}` to close %s opened at %d:%d", what, kwTok.Pos.Line, kwTok.Pos.Column)
+	st.errorf(SpanOf(end, end), "expected `}` to close %s opened at %d:%d", what, kwTok.Pos.Line, kwTok.Pos.Column)
 }
 
 // lastSigEnd returns the end offset of the last significant token before index i.
@@ -739,7 +756,7 @@ func (st *parseState) parseSegPieces(s *seg, parent *Decl) *Decl {
 		last--
 	}
 	if s.rbrace < 0 {
-		d.Span.End = st.toks[last].Pos.Offset + len(st.toks[last].Value)
+		d.Span.End = int32(st.toks[last].Pos.Offset + len(st.toks[last].Value))
 		if s.lbrace < 0 {
 			d.Header.End = d.Span.End
 		}
@@ -776,7 +793,7 @@ func (st *parseState) reportStmtError(err error, it segItem, kind Kind) {
 	first := st.toks[it.start]
 	if first.Type != TokIdent {
 		span := tokSpan(first)
-		st.lexErrs = append(st.lexErrs, span.Start)
+		st.lexErrs = append(st.lexErrs, int(span.Start))
 		st.errorf(span, "expected an attribute name, found %s; %s attributes: %s", describe(first), kind, strings.Join(AttributeNames(kind), ", "))
 		return
 	}
@@ -797,7 +814,7 @@ func (st *parseState) reportStmtError(err error, it segItem, kind Kind) {
 		if at == it.end {
 			prev := st.toks[st.prevSig(it.end)]
 			end := prev.Pos.Offset + len(prev.Value)
-			st.errorf(Span{end, end}, "`%s` is incomplete: %s", first.Value, missingAfter(prev))
+			st.errorf(SpanOf(end, end), "`%s` is incomplete: %s", first.Value, missingAfter(prev))
 			return
 		}
 		st.errorf(tokSpan(tok), "unexpected %s in `%s`: values are identifiers, \"strings\", dates or numbers separated by commas; put each attribute on its own line or separate them with `;`", describe(tok), first.Value)
@@ -831,7 +848,7 @@ func (st *parseState) reportHeaderError(err error, kw, end int) {
 			prev := st.toks[st.prevSig(end)]
 			if prev.Type == TokPunct {
 				off := prev.Pos.Offset + len(prev.Value)
-				st.errorf(Span{off, off}, "the header of %s is incomplete: %s", kind, missingAfter(prev))
+				st.errorf(SpanOf(off, off), "the header of %s is incomplete: %s", kind, missingAfter(prev))
 				return
 			}
 		}
@@ -890,8 +907,8 @@ func markBrokenParents(ds []*Decl) bool {
 func (st *parseState) markLexicalBreaks() {
 	ds := st.f.Decls // in text order, not overlapping
 	for _, off := range st.lexErrs {
-		i := sort.Search(len(ds), func(i int) bool { return ds[i].Span.End > off })
-		if i < len(ds) && ds[i].Span.Start <= off {
+		i := sort.Search(len(ds), func(i int) bool { return int(ds[i].Span.End) > off })
+		if i < len(ds) && int(ds[i].Span.Start) <= off {
 			ds[i].Broken = true
 		}
 	}
@@ -909,7 +926,7 @@ func (st *parseState) newIdent(id tIdent) *Ident {
 	}
 	p := &st.idents[0]
 	st.idents = st.idents[1:]
-	p.Name, p.Span = id.Name, Span{id.Off, id.Off + len(id.Name)}
+	p.Name, p.Span = id.Name, SpanOf(id.Off, id.Off+len(id.Name))
 	return p
 }
 
@@ -965,7 +982,7 @@ func (st *parseState) refOf(g *tRef) *Ref {
 	} else {
 		r.Arrow = ""
 	}
-	r.Span.Start = g.Head.Off
+	r.Span.Start = int32(g.Head.Off)
 	r.Span.End = r.From.Span.End
 	if r.To != nil {
 		r.Span.End = r.To.Span.End
@@ -978,10 +995,10 @@ func (st *parseState) valueOf(g *tValue) *Value {
 	switch g.Kind {
 	case ValueString:
 		v = st.newValue()
-		v.Kind, v.Text, v.Span = ValueString, unquote(g.Text), Span{g.Off, g.Off + len(g.Text)}
+		v.Kind, v.Text, v.Span = ValueString, unquote(g.Text), SpanOf(g.Off, g.Off+len(g.Text))
 	case ValueDate, ValueNumber:
 		v = st.newValue()
-		v.Kind, v.Text, v.Span = g.Kind, g.Text, Span{g.Off, g.Off + len(g.Text)}
+		v.Kind, v.Text, v.Span = g.Kind, g.Text, SpanOf(g.Off, g.Off+len(g.Text))
 	case ValueRef:
 		r := st.refOf(&g.Ref)
 		if r == nil {
@@ -997,7 +1014,7 @@ func (st *parseState) convertDecl(g *gDecl, parent *Decl) *Decl {
 	h := g.Header
 	d := st.newDecl()
 	d.Kind, d.Parent, d.LBrace, d.RBrace = Kind(h.Kind.Name), parent, -1, -1
-	d.KindSpan = Span{h.Kind.Pos.Offset, h.Kind.Pos.Offset + len(h.Kind.Name)}
+	d.KindSpan = SpanOf(h.Kind.Pos.Offset, h.Kind.Pos.Offset+len(h.Kind.Name))
 	d.Span.Start = d.KindSpan.Start
 	d.Header = Span{d.KindSpan.Start, d.KindSpan.End}
 	var first, second *Ref
@@ -1019,7 +1036,7 @@ func (st *parseState) convertDecl(g *gDecl, parent *Decl) *Decl {
 	}
 	if g.RBrace != nil {
 		d.RBrace = g.RBrace.Pos.Offset
-		d.Span.End = d.RBrace + 1
+		d.Span.End = int32(d.RBrace + 1)
 	} else {
 		d.Span.End = d.Header.End
 	}
@@ -1049,7 +1066,7 @@ func (st *parseState) convertDecl(g *gDecl, parent *Decl) *Decl {
 			for i := range stmts {
 				stmt := &stmts[i]
 				a := st.newAttr()
-				a.Key = Ident{Name: stmt.Key.Name, Span: Span{stmt.Key.Off, stmt.Key.Off + len(stmt.Key.Name)}}
+				a.Key = Ident{Name: stmt.Key.Name, Span: SpanOf(stmt.Key.Off, stmt.Key.Off+len(stmt.Key.Name))}
 				a.Span = a.Key.Span
 				n := len(stmt.Values)
 				a.Values = vals[:0:n]

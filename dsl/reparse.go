@@ -27,7 +27,7 @@ func (p *Parser) Reparse(old *File, text string) *File {
 
 // reparse is Reparse, or nil where only a whole parse is certain to be right.
 func (p *Parser) reparse(old *File, text string) *File {
-	if !old.lexClean || strings.IndexByte(text, '\r') >= 0 || strings.IndexByte(old.Text, '\r') >= 0 {
+	if len(text) > MaxFileSize || !old.lexClean || strings.IndexByte(text, '\r') >= 0 || strings.IndexByte(old.Text, '\r') >= 0 {
 		return nil
 	}
 	oldText := old.Text
@@ -45,16 +45,16 @@ func (p *Parser) reparse(old *File, text string) *File {
 	// a declaration, so the lexer and the splitter start and end there as in a whole parse.
 	decls := old.Decls
 	a := 0
-	for a < len(decls) && decls[a].Span.End < prefix && oldText[decls[a].Span.End-1] == '}' {
+	for a < len(decls) && int(decls[a].Span.End) < prefix && oldText[decls[a].Span.End-1] == '}' {
 		a++
 	}
-	b := a + sort.Search(len(decls)-a, func(i int) bool { return decls[a+i].Span.Start > editEnd })
+	b := a + sort.Search(len(decls)-a, func(i int) bool { return int(decls[a+i].Span.Start) > editEnd })
 	w0, oldW1 := 0, len(oldText)
 	if a > 0 {
-		w0 = decls[a-1].Span.End
+		w0 = int(decls[a-1].Span.End)
 	}
 	if b < len(decls) {
-		oldW1 = decls[b].Span.Start
+		oldW1 = int(decls[b].Span.Start)
 	}
 	w1 := oldW1 + delta
 	// The line of w1 is unchanged up to it, so that the columns after it are too.
@@ -91,9 +91,9 @@ func (p *Parser) reparse(old *File, text string) *File {
 	var syntax []Diagnostic
 	for _, d := range old.syntax {
 		switch {
-		case d.Span.End <= w0:
+		case int(d.Span.End) <= w0:
 			syntax = append(syntax, d)
-		case d.Span.Start >= oldW1 && lineDelta == 0:
+		case int(d.Span.Start) >= oldW1 && lineDelta == 0:
 			d.Span = d.Span.shift(delta)
 			syntax = append(syntax, d)
 		default:
@@ -164,7 +164,7 @@ func commonSuffix(x, y string) int {
 	return i
 }
 
-func (s Span) shift(delta int) Span { return Span{s.Start + delta, s.End + delta} }
+func (s Span) shift(delta int) Span { return Span{s.Start + int32(delta), s.End + int32(delta)} }
 
 // shiftDecl returns d moved by delta bytes: d itself when delta is 0, else a copy of d and
 // everything in it, with parent as its parent, carved from st's chunks as a parse's nodes.
@@ -217,7 +217,7 @@ func (st *parseState) shiftIdent(id *Ident, delta int) *Ident {
 	if id == nil {
 		return nil
 	}
-	return st.newIdent(tIdent{Name: id.Name, Off: id.Span.Start + delta})
+	return st.newIdent(tIdent{Name: id.Name, Off: int(id.Span.Start) + delta})
 }
 
 func (st *parseState) shiftRef(r *Ref, delta int) *Ref {

@@ -10,8 +10,8 @@ import (
 func summarize(f *File) string {
 	var b strings.Builder
 	pos := func(s Span) string {
-		l1, c1 := f.Lines.Position(s.Start)
-		l2, c2 := f.Lines.Position(s.End)
+		l1, c1 := f.Lines.Position(int(s.Start))
+		l2, c2 := f.Lines.Position(int(s.End))
 		return fmt.Sprintf("[%d,%d) %d:%d-%d:%d", s.Start, s.End, l1, c1, l2, c2)
 	}
 	var decl func(d *Decl, depth int)
@@ -89,8 +89,8 @@ func valueText(v *Value) string {
 func diagnostics(f *File) string {
 	var b strings.Builder
 	for _, d := range f.Diagnostics {
-		l1, c1 := f.Lines.Position(d.Span.Start)
-		l2, c2 := f.Lines.Position(d.Span.End)
+		l1, c1 := f.Lines.Position(int(d.Span.Start))
+		l2, c2 := f.Lines.Position(int(d.Span.End))
 		fmt.Fprintf(&b, "%d:%d-%d:%d [%d,%d) %s %s: %s\n", l1, c1, l2, c2, d.Span.Start, d.Span.End, d.Severity, d.Code, d.Message)
 	}
 	return b.String()

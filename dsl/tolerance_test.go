@@ -194,7 +194,7 @@ func checkDiags(t *testing.T, f *File, wants []want) {
 	for _, w := range wants {
 		found := false
 		for i, d := range f.Diagnostics {
-			line, _ := f.Lines.Position(d.Span.Start)
+			line, _ := f.Lines.Position(int(d.Span.Start))
 			if !used[i] && line == w.line && strings.Contains(d.Message, w.msg) {
 				used[i], found = true, true
 				break
@@ -206,13 +206,13 @@ func checkDiags(t *testing.T, f *File, wants []want) {
 	}
 	for i, d := range f.Diagnostics {
 		if !used[i] {
-			line, col := f.Lines.Position(d.Span.Start)
+			line, col := f.Lines.Position(int(d.Span.Start))
 			t.Errorf("unexpected diagnostic %d:%d: %s", line, col, d.Message)
 		}
-		if d.Span.Start < 0 || d.Span.Start > d.Span.End || d.Span.End > len(f.Text) {
+		if d.Span.Start < 0 || d.Span.Start > d.Span.End || int(d.Span.End) > len(f.Text) {
 			t.Errorf("diagnostic span %v outside the text: %s", d.Span, d.Message)
 		}
-		if l1, l2 := f.Lines.Line(d.Span.Start), f.Lines.Line(d.Span.End); l2-l1 > 3 {
+		if l1, l2 := f.Lines.Line(int(d.Span.Start)), f.Lines.Line(int(d.Span.End)); l2-l1 > 3 {
 			t.Errorf("diagnostic spans %d lines, too many to point at a defect: %s", l2-l1+1, d.Message)
 		}
 		if hasTokenDump(d.Message) {

@@ -15,7 +15,7 @@ import (
 // found at a bad token is not reported twice.
 func validate(f *File, diags *[]Diagnostic, badToken func(off int) bool) {
 	add := func(sev Severity, span Span, format string, args ...any) {
-		if badToken != nil && span.Start < span.End && badToken(span.Start) {
+		if badToken != nil && span.Start < span.End && badToken(int(span.Start)) {
 			return
 		}
 		*diags = append(*diags, Diagnostic{Span: span, Severity: sev, Code: "schema", Message: fmt.Sprintf(format, args...)})
@@ -54,7 +54,7 @@ func validate(f *File, diags *[]Diagnostic, badToken func(off int) bool) {
 				continue
 			}
 			if prev := firstSeen(a.Key.Name); prev != nil {
-				line, col := f.Lines.Position(prev.Key.Span.Start)
+				line, col := f.Lines.Position(int(prev.Key.Span.Start))
 				if spec.List {
 					add(SeverityWarning, a.Key.Span, "`%s` is given again (first at %d:%d); list all values in one line: `%s a, b`", a.Key.Name, line, col, a.Key.Name)
 				} else {

@@ -45,7 +45,7 @@ func (s *Server) codeAction(ctx context.Context, raw json.RawMessage) (any, erro
 	}
 	seen := map[string]bool{}
 	for _, f := range q.res.Findings {
-		if f.File != q.doc.uri || f.Span.End < start || f.Span.Start > end {
+		if f.File != q.doc.uri || int(f.Span.End) < start || int(f.Span.Start) > end {
 			continue
 		}
 		diags := matchingDiagnostics(p.Context.Diagnostics, f, q)
@@ -155,7 +155,7 @@ func (q *query) threatActions(t *analysis.Threat, diags []protocol.Diagnostic, t
 		{fmt.Sprintf("Accept the risk of `%s`", t.ID), fmt.Sprintf("accept %s {\n  reason \"<why the risk is acceptable>\"\n  owner \"%s\"\n  until %s\n}", t.ID, owner, today.AddDate(0, 3, 0).Format("2006-01-02"))},
 		{fmt.Sprintf("Mark `%s` not applicable", t.ID), fmt.Sprintf("not_applicable %s {\n  reason \"<why it does not apply here>\"\n}", t.ID)},
 	}
-	pos := q.locIn(d, insertAt)
+	pos := q.locIn(d, int(insertAt))
 	for _, b := range blocks {
 		out = append(out, q.action(b.title, diags, false, map[string][]protocol.TextEdit{d.uri: {{Range: protocol.Range{Start: pos, End: pos}, NewText: "\n\n" + b.text}}}))
 	}
@@ -216,7 +216,7 @@ func (q *query) attributeEdit(sym *analysis.Symbol, attr, value string) (map[str
 		}
 	} else {
 		ls := lines.LineStart(lines.Line(rb))
-		indent := leadingSpace(text[lines.LineStart(lines.Line(decl.KindSpan.Start)):])
+		indent := leadingSpace(text[lines.LineStart(lines.Line(int(decl.KindSpan.Start))):])
 		if strings.TrimSpace(text[ls:rb]) == "" {
 			off, insert = ls, indent+"  "+line+"\n"
 		} else {

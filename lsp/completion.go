@@ -50,8 +50,8 @@ func (q *query) completionContext() (completionContext, bool) {
 	// The tokens before the cursor, from the start of the enclosing top-level declaration.
 	start := 0
 	for _, d := range f.Decls {
-		if d.Span.Start <= off {
-			start = d.Span.Start
+		if int(d.Span.Start) <= off {
+			start = int(d.Span.Start)
 		}
 	}
 	var before []lexer.Token
@@ -133,7 +133,7 @@ func (s *Server) completion(ctx context.Context, raw json.RawMessage) (any, erro
 		return list, nil
 	}
 	edit := func(text string) *protocol.TextEdit {
-		return &protocol.TextEdit{Range: q.rng(dsl.Span{Start: c.prefixStart, End: q.off}), NewText: text}
+		return &protocol.TextEdit{Range: q.rng(dsl.Span{Start: int32(c.prefixStart), End: int32(q.off)}), NewText: text}
 	}
 	add := func(item protocol.CompletionItem) {
 		if c.prefix != "" && !strings.HasPrefix(strings.ToLower(item.FilterText+item.Label), strings.ToLower(c.prefix)) &&

@@ -164,5 +164,5 @@ func positionOf(lines *dsl.LineIndex, off int, enc encoding) protocol.Position {
 }
 
 func rangeOf(lines *dsl.LineIndex, s dsl.Span, enc encoding) protocol.Range {
-	return protocol.Range{Start: positionOf(lines, s.Start, enc), End: positionOf(lines, s.End, enc)}
+	return protocol.Range{Start: positionOf(lines, int(s.Start), enc), End: positionOf(lines, int(s.End), enc)}
 }

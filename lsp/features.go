@@ -76,7 +76,7 @@ func (s *Server) foldingRange(ctx context.Context, raw json.RawMessage) (any, er
 		if d.LBrace < 0 {
 			return
 		}
-		a, b := lines.Line(d.Span.Start), lines.Line(d.Span.End)
+		a, b := lines.Line(int(d.Span.Start)), lines.Line(int(d.Span.End))
 		if b > a {
 			out = append(out, protocol.FoldingRange{StartLine: uint32(a), EndLine: uint32(b - 1)})
 		}
@@ -148,14 +148,14 @@ func (s *Server) semanticTokens(ctx context.Context, raw json.RawMessage) (any, 
 	decls := map[int]dsl.Kind{}
 	q.file.Walk(func(d *dsl.Decl) {
 		if d.Name != nil {
-			decls[d.Name.Span.Start] = d.Kind
+			decls[int(d.Name.Span.Start)] = d.Kind
 		}
 		for _, a := range d.Attrs {
-			keys[a.Key.Span.Start] = true
+			keys[int(a.Key.Span.Start)] = true
 			spec, _ := dsl.LookupAttribute(d.Kind, a.Key.Name)
 			for _, v := range a.Values {
 				if v.Kind == dsl.ValueRef && (spec.Type == dsl.TypeEnum || spec.Type == dsl.TypeFlagEnum || v.Text == "true" || v.Text == "false") {
-					values[v.Span.Start] = "enumMember"
+					values[int(v.Span.Start)] = "enumMember"
 				}
 			}
 		}
@@ -177,12 +177,12 @@ func (s *Server) semanticTokens(ctx context.Context, raw json.RawMessage) (any, 
 			}
 		case dsl.TokIdent:
 			switch {
-			case keys[span.Start]:
+			case keys[int(span.Start)]:
 				toks = append(toks, tok{span, semanticIndex("property"), 0})
-			case values[span.Start] != "":
+			case values[int(span.Start)] != "":
 				toks = append(toks, tok{span, semanticIndex("enumMember"), 0})
-			case decls[span.Start] != "":
-				toks = append(toks, tok{span, semanticIndex(kindTokenType(decls[span.Start])), 1})
+			case decls[int(span.Start)] != "":
+				toks = append(toks, tok{span, semanticIndex(kindTokenType(decls[int(span.Start)])), 1})
 			default:
 				typ := "variable"
 				if q.res != nil {
@@ -199,9 +199,9 @@ func (s *Server) semanticTokens(ctx context.Context, raw json.RawMessage) (any, 
 	lines := q.file.Lines
 	prevLine, prevCol := 0, 0
 	for _, t := range toks {
-		for start := t.span.Start; start < t.span.End; {
+		for start := int(t.span.Start); start < int(t.span.End); {
 			l := lines.Line(start)
-			end := min(t.span.End, lineEnd(q.doc.text, lines, l))
+			end := min(int(t.span.End), lineEnd(q.doc.text, lines, l))
 			sp := positionOf(lines, start, q.enc)
 			ep := positionOf(lines, end, q.enc)
 			length := int(ep.Character) - int(sp.Character)
@@ -303,11 +303,11 @@ func (s *Server) inlayHint(ctx context.Context, raw json.RawMessage) (any, error
 	start := offsetOf(q.file.Lines, p.Range.Start, q.enc)
 	end := offsetOf(q.file.Lines, p.Range.End, q.enc)
 	q.file.Walk(func(d *dsl.Decl) {
-		if d.Kind != dsl.KindThreat || d.Header.End < start || d.Header.Start > end {
+		if d.Kind != dsl.KindThreat || int(d.Header.End) < start || int(d.Header.Start) > end {
 			return
 		}
 		if t := q.res.Threat(d.ID()); t != nil {
-			out = append(out, inlayHint{Position: positionOf(q.file.Lines, d.IDSpan().End, q.enc), Label: ": " + t.Rating.Severity.String(), PaddingLeft: false, Tooltip: t.Rating.Why()})
+			out = append(out, inlayHint{Position: positionOf(q.file.Lines, int(d.IDSpan().End), q.enc), Label: ": " + t.Rating.Severity.String(), PaddingLeft: false, Tooltip: t.Rating.Why()})
 		}
 	})
 	return out, nil

@@ -260,19 +260,19 @@ func TestTypingMatchesFreshAnalysis(t *testing.T) {
 		switch rng.Intn(3) {
 		case 0: // another value of the attribute
 			vals := pool[keys[i]]
-			e.replaceRange(uri, v.Span.Start, v.Span.End, vals[rng.Intn(len(vals))])
+			e.replaceRange(uri, int(v.Span.Start), int(v.Span.End), vals[rng.Intn(len(vals))])
 		case 1: // a character typed at the end of the value
 			at := v.Span.End
 			if v.Kind == dsl.ValueString {
 				at-- // inside the quotes
 			}
-			e.replaceRange(uri, at, at, []string{"é", "🔥", "x", "ü"}[rng.Intn(4)])
+			e.replaceRange(uri, int(at), int(at), []string{"é", "🔥", "x", "ü"}[rng.Intn(4)])
 		default: // the value's last character deleted
 			if v.Span.End-v.Span.Start < 2 || v.Kind == dsl.ValueString {
 				continue
 			}
 			_, size := utf8.DecodeLastRuneInString(text[:v.Span.End])
-			e.replaceRange(uri, v.Span.End-size, v.Span.End, "")
+			e.replaceRange(uri, int(v.Span.End)-size, int(v.Span.End), "")
 		}
 		e.mu.Lock()
 		version, now := uint32(e.vers[uri]), e.texts[uri]
@@ -288,7 +288,7 @@ func TestTypingMatchesFreshAnalysis(t *testing.T) {
 		var want []string
 		for _, fd := range res.Findings {
 			if fd.File == uri {
-				want = append(want, fmt.Sprintf("%v %v %s %s", utf16Pos(now, fd.Span.Start), utf16Pos(now, fd.Span.End), fd.Code, fd.Message()))
+				want = append(want, fmt.Sprintf("%v %v %s %s", utf16Pos(now, int(fd.Span.Start)), utf16Pos(now, int(fd.Span.End)), fd.Code, fd.Message()))
 			}
 		}
 		sort.Strings(want)

@@ -186,7 +186,7 @@ func (s *Server) rename(ctx context.Context, raw json.RawMessage) (any, error) {
 		return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, fmt.Sprintf("`%s` is not a valid id: use letters, digits, `_`, and `-` between them, starting with a letter, and not a keyword", name))
 	}
 	if other := q.res.Model.Symbols[name]; other != nil && other != sym {
-		line, col := other.File.Lines.Position(other.Decl.IDSpan().Start)
+		line, col := other.File.Lines.Position(int(other.Decl.IDSpan().Start))
 		return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, fmt.Sprintf("`%s` is already declared as a %s at %s:%d:%d; choose another name", name, other.Kind, other.File.Name, line, col))
 	}
 	changes := map[protocol.DocumentURI][]protocol.TextEdit{}

@@ -95,7 +95,7 @@ type word struct {
 }
 
 func tokSpan(t lexer.Token) dsl.Span {
-	return dsl.Span{Start: t.Pos.Offset, End: t.Pos.Offset + len(t.Value)}
+	return dsl.Span{Start: int32(t.Pos.Offset), End: int32(t.Pos.Offset + len(t.Value))}
 }
 
 // wordAt returns the identifier (or keyword, number) at off.
@@ -133,7 +133,7 @@ func wordAt(f *dsl.File, off int) (word, bool) {
 			text += f.Tokens[k].Value
 		}
 		w.threatID = text
-		w.threatSp = dsl.Span{Start: f.Tokens[start].Pos.Offset, End: f.Tokens[end].Pos.Offset + len(f.Tokens[end].Value)}
+		w.threatSp = dsl.Span{Start: int32(f.Tokens[start].Pos.Offset), End: int32(f.Tokens[end].Pos.Offset + len(f.Tokens[end].Value))}
 		w.rulePart = i == start
 	}
 	return w, true
@@ -169,7 +169,7 @@ func (q *query) symbolAt() (*analysis.Symbol, word, bool) {
 func declAtHeader(f *dsl.File, off int) *dsl.Decl {
 	var found *dsl.Decl
 	f.Walk(func(d *dsl.Decl) {
-		if d.Header.Start <= off && off <= d.Header.End {
+		if int(d.Header.Start) <= off && off <= int(d.Header.End) {
 			found = d
 		}
 	})

@@ -806,11 +806,11 @@ func fingerprint(seed maphash.Seed, fs []analysis.Finding) uint64 {
 		h.Write(msg)
 		str(f.ThreatID)
 		related := f.Related()
-		nums(int(f.Level), f.Span.Start, f.Span.End, len(related))
+		nums(int(f.Level), int(f.Span.Start), int(f.Span.End), len(related))
 		for _, r := range related {
 			str(r.File)
 			str(r.Message)
-			nums(r.Span.Start, r.Span.End)
+			nums(int(r.Span.Start), int(r.Span.End))
 		}
 		if p := f.Source; p != nil {
 			nums(1, p.Line, p.Col, p.EndCol)

@@ -179,7 +179,7 @@ func symbolRef(s *analysis.Symbol) rich {
 func position(s *analysis.Symbol) string {
 	line := 1
 	if s.File.Lines != nil {
-		line, _ = s.File.Lines.Position(s.Decl.IDSpan().Start)
+		line, _ = s.File.Lines.Position(int(s.Decl.IDSpan().Start))
 	}
 	return fmt.Sprintf("%s:%d", s.File.Name, line)
 }
@@ -187,7 +187,7 @@ func position(s *analysis.Symbol) string {
 func responsePosition(r *analysis.Response) string {
 	line := 1
 	if r.File.Lines != nil {
-		line, _ = r.File.Lines.Position(r.Decl.IDSpan().Start)
+		line, _ = r.File.Lines.Position(int(r.Decl.IDSpan().Start))
 	}
 	return fmt.Sprintf("%s:%d", r.File.Name, line)
 }

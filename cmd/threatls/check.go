@@ -203,7 +203,7 @@ func writeText(w io.Writer, results []checked) {
 			case f.Source != nil:
 				name, line, col = sourcePath(c.model, f.File), f.Source.Line, f.Source.Col
 			case file != nil:
-				line, col = file.Lines.Position(f.Span.Start)
+				line, col = file.Lines.Position(int(f.Span.Start))
 			}
 			b = append(b[:0], name...)
 			b = append(b, ':')

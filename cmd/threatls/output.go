@@ -69,8 +69,8 @@ func rangeOf(m model, file string, s dsl.Span) jsonRange {
 	if f == nil {
 		return jsonRange{jsonPos{1, 1}, jsonPos{1, 1}}
 	}
-	sl, sc := f.Lines.Position(s.Start)
-	el, ec := f.Lines.Position(s.End)
+	sl, sc := f.Lines.Position(int(s.Start))
+	el, ec := f.Lines.Position(int(s.End))
 	return jsonRange{jsonPos{sl, sc}, jsonPos{el, ec}}
 }
 
@@ -243,8 +243,8 @@ func sarifRegionOf(m model, file string, s dsl.Span) sarifRegion {
 		return sarifRegion{1, 1, 1, 1}
 	}
 	// SARIF counts columns in UTF-16 code units by default, 1-based.
-	sl, sc := f.Lines.UTF16(s.Start)
-	el, ec := f.Lines.UTF16(s.End)
+	sl, sc := f.Lines.UTF16(int(s.Start))
+	el, ec := f.Lines.UTF16(int(s.End))
 	if el == sl && ec <= sc {
 		ec = sc + 1
 	}

@@ -55,7 +55,7 @@ func checkModel(t *testing.T, files map[string]string) {
 	for _, name := range names {
 		f := p.Parse(name, files[name])
 		for _, d := range f.Diagnostics {
-			line, col := f.Lines.Position(d.Span.Start)
+			line, col := f.Lines.Position(int(d.Span.Start))
 			t.Errorf("%s:%d:%d: %s", name, line, col, d.Message)
 		}
 		if got := dsl.Format(f); got != files[name] {
