@@ -1,7 +1,9 @@
 package main
 
 import (
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 
 	"github.com/threatls/threatls/internal/hugepages"
@@ -16,18 +18,18 @@ type loadMemory struct {
 	gcPercent int  // the collector's setting before the first of them
 	reserved  bool // huge pages were asked for: a load after that would find no fresh heap
 	// tuneCollector is set when the collector's setting is the server's own (neither GOGC
-	// nor GOMEMLIMIT is set): a large model then lowers it once analysed.
+	// nor GOMEMLIMIT is set): a large model then lowers it and sets a memory limit.
 	tuneCollector bool
 	// largeText is the size of a large model's text, largeModelText unless set.
 	largeText int
+	// limit holds a large model's server to what the model needs.
+	limit needLimit
 }
 
 // A large model's server collects when its heap has grown by a quarter rather than by
-// half, from its first whole analysis on. At 10,000 services (14 MB of text) the live heap
-// peaks near 340 MB while the whole model is analysed again after an edit: at GOGC 50 the
-// process reached 760 MiB, at 25 about 590 MiB, the whole analysis taking 1.9-2.3 s
-// instead of 1.5-1.6 s and a keystroke's own diagnostics no slower. Smaller models keep
-// 50: at 1,000 services, 25 made a keystroke 5-7 ms slower (33 -> 39 ms).
+// half, from the end of its parse on, and holds its memory to a quarter beyond what the
+// model needs (needLimit). Smaller models keep 50: at 1,000 services, 25 made a
+// keystroke 5-7 ms slower (33 -> 39 ms).
 const (
 	largeModelText      = 4 << 20
 	largeModelGCPercent = 25
@@ -39,8 +41,10 @@ const (
 // is the tree it keeps), so collecting during it is work for nothing: at 1,000 services
 // the server collected eight times while reading the model. A memory limit (GOMEMLIMIT)
 // still holds during the pause. analysed ends the asking for huge pages (see
-// hugepages.Region.End): the server lives on, and its heap shrinks after the load; and
-// for a large model it lowers the collector's setting (largeModelGCPercent).
+// hugepages.Region.End): the server lives on, and its heap shrinks after the load. For a
+// large model, the collector's setting is lowered once parsed (largeModelGCPercent), and
+// the memory limit follows what the model needs (needLimit): estimated once parsed,
+// measured once analysed.
 func (m *loadMemory) prepare(textBytes int) (parsed, analysed func()) {
 	m.mu.Lock()
 	if m.loading == 0 {
@@ -55,6 +59,14 @@ func (m *loadMemory) prepare(textBytes int) (parsed, analysed func()) {
 		m.reserved = region != nil
 	}
 	m.mu.Unlock()
+	large := m.largeText
+	if large == 0 {
+		large = largeModelText
+	}
+	tune := m.tuneCollector && textBytes >= large
+	if tune {
+		m.gcPercent = largeModelGCPercent // set when the loads under way are parsed
+	}
 	parsed = sync.OnceFunc(func() {
 		m.mu.Lock()
 		defer m.mu.Unlock()
@@ -62,24 +74,122 @@ func (m *loadMemory) prepare(textBytes int) (parsed, analysed func()) {
 		if m.loading == 0 {
 			debug.SetGCPercent(m.gcPercent)
 		}
+		if tune {
+			m.limit.estimate(textBytes)
+		}
 	})
-	large := m.largeText
-	if large == 0 {
-		large = largeModelText
-	}
-	tune := m.tuneCollector && textBytes >= large
 	analysed = sync.OnceFunc(func() {
 		region.End()
-		if !tune {
-			return
-		}
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		if m.loading == 0 {
-			debug.SetGCPercent(largeModelGCPercent)
-		} else {
-			m.gcPercent = largeModelGCPercent // set when the loads under way are parsed
+		if tune {
+			m.limit.measure()
 		}
 	})
 	return parsed, analysed
 }
+
+// needLimit sets the soft memory limit (debug.SetMemoryLimit) of a large model's server
+// to an eighth beyond what the model needs, plus limitSlack for the runtime's own memory.
+// The need is the live heap once the first whole analysis is published: a collection
+// then finds the syntax trees, the indexes and the analysis's result, and each later
+// analysis lets go of the last one's result before it begins, so its live heap peaks near
+// that figure again (315 MiB measured, 323-339 MiB at the peaks, at 10,000 services).
+// Until then, the need is estimated from the text (neededPerTextByte). After every
+// collection, a live heap beyond an eighth over the need becomes the need (a model that
+// grew, or a text that needs more than the estimate): the limit follows it up, so that the
+// collector does not run without pause.
+//
+// The collector's setting alone lets the heap grow by its percentage beyond the live heap
+// at the last collection, and keeps freed memory mapped until the runtime returns it,
+// slowly: at 10,000 services the server reached 446 MiB at GOGC 25, and 397 with the
+// limit; the collector runs more often near the peak (a keystroke's diagnostics 15 -> 43
+// ms, the whole model's 1.6 -> 3.1 s), and the runtime returns freed memory at once.
+type needLimit struct {
+	mu   sync.Mutex
+	need uint64 // bytes; 0 until estimated
+	// watching is set once collections are watched (afterEachCollection).
+	watching bool
+	// set applies a limit, gc collects and live returns the live heap the last collection
+	// found (debug.SetMemoryLimit, runtime.GC and liveHeap unless set: tests).
+	set  func(int64)
+	gc   func()
+	live func() uint64
+}
+
+// neededPerTextByte estimates the live heap a model needs per byte of its text: the
+// server needed 22 bytes per byte at 10,000 generated services. Models with more prose
+// (descriptions, comments) need less.
+const neededPerTextByte = 22
+
+// limitSlack is room beyond the need and its eighth for the runtime's own memory.
+const limitSlack = 16 << 20
+
+// limitFor returns the memory limit for a need of need bytes.
+func limitFor(need uint64) int64 { return int64(need + need/8 + limitSlack) }
+
+// estimate sets the need from the size of the model's text, and watches collections.
+func (l *needLimit) estimate(textBytes int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.need == 0 {
+		l.setNeedLocked(uint64(textBytes) * neededPerTextByte)
+	}
+	if !l.watching {
+		l.watching = true
+		afterEachCollection(func() { l.saw(l.liveHeap()) })
+	}
+}
+
+// measure collects and makes the live heap the need. It runs on the server's analysis
+// loop once the first whole analysis is published (about 0.1 s at 10,000 services).
+func (l *needLimit) measure() {
+	if l.gc != nil {
+		l.gc()
+	} else {
+		runtime.GC()
+	}
+	live := l.liveHeap()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.setNeedLocked(live)
+}
+
+// saw notes the live heap a collection found.
+func (l *needLimit) saw(live uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if live > l.need+l.need/8 {
+		l.setNeedLocked(live)
+	}
+}
+
+func (l *needLimit) setNeedLocked(need uint64) {
+	l.need = need
+	if l.set != nil {
+		l.set(limitFor(need))
+		return
+	}
+	debug.SetMemoryLimit(limitFor(need))
+}
+
+func (l *needLimit) liveHeap() uint64 {
+	if l.live != nil {
+		return l.live()
+	}
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// afterEachCollection calls fn after every collection from now on, on the runtime's
+// cleanup goroutine: a cleanup of an object nobody holds runs once a collection freed it,
+// and arms the next.
+func afterEachCollection(fn func()) {
+	runtime.AddCleanup(new(collectionSentinel), func(struct{}) {
+		fn()
+		afterEachCollection(fn)
+	}, struct{}{})
+}
+
+// collectionSentinel is too large to share its memory with other objects (the runtime
+// puts tiny ones together), so the first collection after it is made frees it.
+type collectionSentinel [32]byte

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"runtime"
 	"runtime/debug"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // gcPercent returns the collector's setting.
@@ -32,7 +35,7 @@ func TestLoadMemoryPausesTheCollectorUntilTheLastLoadIsDone(t *testing.T) {
 	}
 }
 
-// TestLoadMemoryLowersTheCollectorForALargeModel: once a large model is analysed, the
+// TestLoadMemoryLowersTheCollectorForALargeModel: once a large model is parsed, the
 // server collects when its heap grows by a quarter; a small model, or a setting of the
 // user's own (tuneCollector unset), keeps the setting.
 func TestLoadMemoryLowersTheCollectorForALargeModel(t *testing.T) {
@@ -48,9 +51,12 @@ func TestLoadMemoryLowersTheCollectorForALargeModel(t *testing.T) {
 		{"user's setting", false, 1 << 10, 50},
 	} {
 		debug.SetGCPercent(50)
-		m := &loadMemory{tuneCollector: tc.tune, largeText: 1 << 10}
+		m := &loadMemory{tuneCollector: tc.tune, largeText: 1 << 10, limit: fakeLimit(nil)}
 		parsed, analysed := m.prepare(tc.text)
 		parsed()
+		if got := gcPercent(); got != tc.after {
+			t.Errorf("%s: GC percent after the parse = %d; want %d", tc.name, got, tc.after)
+		}
 		analysed()
 		if got := gcPercent(); got != tc.after {
 			t.Errorf("%s: GC percent after the first analysis = %d; want %d", tc.name, got, tc.after)
@@ -58,7 +64,7 @@ func TestLoadMemoryLowersTheCollectorForALargeModel(t *testing.T) {
 	}
 	// Analysed while another load is under way: set when that load is parsed.
 	debug.SetGCPercent(50)
-	m := loadMemory{tuneCollector: true, largeText: 1 << 10}
+	m := loadMemory{tuneCollector: true, largeText: 1 << 10, limit: fakeLimit(nil)}
 	parsed, analysed := m.prepare(1 << 10)
 	parsed()
 	other, _ := m.prepare(10)
@@ -69,5 +75,62 @@ func TestLoadMemoryLowersTheCollectorForALargeModel(t *testing.T) {
 	other()
 	if got := gcPercent(); got != largeModelGCPercent {
 		t.Errorf("after the other load, GC percent = %d; want %d", got, largeModelGCPercent)
+	}
+}
+
+// fakeLimit is a needLimit that records the limits it sets in *limits (when not nil) and
+// whose collections find a live heap of 100 MiB.
+func fakeLimit(limits *[]int64) needLimit {
+	return needLimit{
+		set: func(n int64) {
+			if limits != nil {
+				*limits = append(*limits, n)
+			}
+		},
+		gc:   func() {},
+		live: func() uint64 { return 100 << 20 },
+	}
+}
+
+// TestNeedLimit: the limit is estimated from the text, set from the live heap after the
+// first analysis (down as well as up), and raised when a collection finds a live heap an
+// eighth over the need; never lowered by one.
+func TestNeedLimit(t *testing.T) {
+	var limits []int64
+	l := fakeLimit(&limits)
+	l.estimate(10 << 20)
+	if want := limitFor(10 << 20 * neededPerTextByte); len(limits) != 1 || limits[0] != want {
+		t.Fatalf("estimated limits %v; want [%d]", limits, want)
+	}
+	l.estimate(20 << 20) // a second load keeps the need
+	l.measure()
+	if want := limitFor(100 << 20); len(limits) != 2 || limits[1] != want {
+		t.Fatalf("after measuring 100 MiB, limits %v; want %d last", limits, want)
+	}
+	l.saw(100<<20 + 12<<20) // within an eighth: the limit holds
+	l.saw(50 << 20)         // a smaller heap never lowers it
+	if len(limits) != 2 {
+		t.Fatalf("limits %v changed for a live heap within the need's eighth", limits)
+	}
+	l.saw(120 << 20)
+	if want := limitFor(120 << 20); len(limits) != 3 || limits[2] != want {
+		t.Fatalf("after a live heap of 120 MiB, limits %v; want %d last", limits, want)
+	}
+	if got, want := limitFor(800<<20), int64(800<<20+100<<20+limitSlack); got != want {
+		t.Errorf("limitFor(800 MiB) = %d; want %d", got, want)
+	}
+}
+
+// TestAfterEachCollection: the function runs after collections, again and again.
+func TestAfterEachCollection(t *testing.T) {
+	var calls atomic.Int32
+	afterEachCollection(func() { calls.Add(1) })
+	deadline := time.Now().Add(10 * time.Second)
+	for calls.Load() < 3 && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(time.Millisecond) // the cleanups run on their own goroutine
+	}
+	if n := calls.Load(); n < 3 {
+		t.Fatalf("called %d times over collections; want at least 3", n)
 	}
 }
