@@ -10,7 +10,7 @@ import (
 // at "\n", "\r\n" or a lone "\r", as LSP defines them.
 type LineIndex struct {
 	text   string
-	starts []int // byte offset of each line's first byte
+	starts []int32 // byte offset of each line's first byte (a file is at most MaxFileSize)
 }
 
 // NewLineIndex indexes text.
@@ -18,27 +18,27 @@ func NewLineIndex(text string) *LineIndex {
 	if strings.IndexByte(text, '\r') < 0 {
 		// Only "\n" ends lines (the common case): count them to allocate once, and find
 		// them with IndexByte, which is much faster than a loop over every byte.
-		starts := make([]int, 1, strings.Count(text, "\n")+1)
+		starts := make([]int32, 1, strings.Count(text, "\n")+1)
 		for off := 0; ; {
 			i := strings.IndexByte(text[off:], '\n')
 			if i < 0 {
 				break
 			}
 			off += i + 1
-			starts = append(starts, off)
+			starts = append(starts, int32(off))
 		}
 		return &LineIndex{text: text, starts: starts}
 	}
-	starts := make([]int, 1, len(text)/30+1)
+	starts := make([]int32, 1, len(text)/30+1)
 	for i := 0; i < len(text); i++ {
 		switch text[i] {
 		case '\n':
-			starts = append(starts, i+1)
+			starts = append(starts, int32(i+1))
 		case '\r':
 			if i+1 < len(text) && text[i+1] == '\n' {
 				i++
 			}
-			starts = append(starts, i+1)
+			starts = append(starts, int32(i+1))
 		}
 	}
 	return &LineIndex{text: text, starts: starts}
@@ -55,16 +55,16 @@ func (x *LineIndex) LineStart(line int) int {
 	if line >= len(x.starts) {
 		return len(x.text)
 	}
-	return x.starts[line]
+	return int(x.starts[line])
 }
 
 // lineEnd returns the offset of the line break ending line (0-based), or the text's end.
 func (x *LineIndex) lineEnd(line int) int {
 	end := len(x.text)
 	if line+1 < len(x.starts) {
-		end = x.starts[line+1]
+		end = int(x.starts[line+1])
 	}
-	for end > x.starts[line] && (x.text[end-1] == '\n' || x.text[end-1] == '\r') {
+	for end > int(x.starts[line]) && (x.text[end-1] == '\n' || x.text[end-1] == '\r') {
 		end--
 	}
 	return end
@@ -72,7 +72,7 @@ func (x *LineIndex) lineEnd(line int) int {
 
 // Line returns the 0-based line holding offset off.
 func (x *LineIndex) Line(off int) int {
-	return sort.Search(len(x.starts), func(i int) bool { return x.starts[i] > off }) - 1
+	return sort.Search(len(x.starts), func(i int) bool { return int(x.starts[i]) > off }) - 1
 }
 
 // Position returns the 1-based line and 1-based column in characters (runes) of offset off,
@@ -104,7 +104,7 @@ func (x *LineIndex) UTF8(off int) (line, col int) {
 	off = x.clamp(off)
 	l := x.Line(off)
 	off = min(off, x.lineEnd(l)) // between \r and \n: the end of the line
-	return l, off - x.starts[l]
+	return l, off - int(x.starts[l])
 }
 
 // OffsetUTF16 returns the byte offset of a 0-based line and UTF-16 column. Positions past
@@ -117,7 +117,7 @@ func (x *LineIndex) OffsetUTF16(line, col int) int {
 	if line < 0 {
 		return 0
 	}
-	start, end := x.starts[line], x.lineEnd(line)
+	start, end := int(x.starts[line]), x.lineEnd(line)
 	units := 0
 	for i, r := range x.text[start:end] {
 		if units >= col {
@@ -140,7 +140,7 @@ func (x *LineIndex) OffsetUTF8(line, col int) int {
 	if line < 0 {
 		return 0
 	}
-	start, end := x.starts[line], x.lineEnd(line)
+	start, end := int(x.starts[line]), x.lineEnd(line)
 	off := start + max(col, 0)
 	if off > end {
 		off = end
