@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"runtime"
 	"runtime/debug"
 	"sync/atomic"
@@ -118,6 +119,10 @@ func TestNeedLimit(t *testing.T) {
 	}
 	if got, want := limitFor(800<<20), int64(800<<20+100<<20+limitSlack); got != want {
 		t.Errorf("limitFor(800 MiB) = %d; want %d", got, want)
+	}
+	l.saw(maxLimitedNeed + 1) // too large a heap to hold near its peak: no limit
+	if len(limits) != 4 || limits[3] != math.MaxInt64 {
+		t.Fatalf("after a live heap over maxLimitedNeed, limits %v; want no limit last", limits)
 	}
 }
 
