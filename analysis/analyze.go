@@ -122,7 +122,7 @@ func (f Finding) AppendMessage(b []byte) []byte {
 		b = append(b, "` ("...)
 		b = append(b, t.Rating.Severity.String()...)
 		b = append(b, "): "...)
-		b = append(b, t.Title...)
+		b = append(b, t.Title()...)
 		b = append(b, "; "...)
 		b = append(b, t.Why...)
 		b = append(b, ". Clear it with "...)
@@ -134,9 +134,9 @@ func (f Finding) AppendMessage(b []byte) []byte {
 	b = append(b, "` ("...)
 	b = append(b, t.Rating.Severity.String()...)
 	b = append(b, "):"...)
-	if t.Title != t.ID {
+	if t.Title() != t.ID {
 		b = append(b, ' ')
-		b = append(b, t.Title...)
+		b = append(b, t.Title()...)
 		b = append(b, ':')
 	}
 	b = append(b, " nothing answers it; add a mitigation that `mitigates "...)
@@ -162,19 +162,19 @@ var States = []State{StateOpen, StatePlanned, StateMitigated, StateAccepted, Sta
 
 // Threat is a declared threat or one the rules generated.
 type Threat struct {
-	ID    string
-	Title string
+	ID string
 	// Rule generated the threat; nil for a declared one.
 	Rule *Rule
 	// Symbol is the declared threat; nil for a generated one.
 	Symbol *Symbol
 	// Target is the element or flow threatened (the first `on` of a declared threat).
 	Target *Symbol
-	Stride []string
-	Rating Rating
-	CWE    []int
-	CAPEC  []int
-	State  State
+	// declared holds what a declared threat says of itself; a generated one's title,
+	// STRIDE, CWE and CAPEC are its rule's (a large model has a hundred thousand generated
+	// threats, and copies of those four took 10 MB at 10,000 services).
+	declared *declaredThreat
+	Rating   Rating
+	State    State
 	// StateWhy says which declarations put the threat in its state.
 	StateWhy    string
 	Mitigations []*Symbol
@@ -185,6 +185,58 @@ type Threat struct {
 	// this instance (usually the rule's Fix; nil when no single attribute clears it).
 	FixTarget *Symbol
 	Fix       *Fix
+}
+
+// declaredThreat is what a declared threat says of itself (Threat.declared).
+type declaredThreat struct {
+	title      string
+	stride     []string
+	cwe, capec []int
+}
+
+// Title returns the threat's title: its rule's, or the declaration's (its id when it has
+// none).
+func (t *Threat) Title() string {
+	if t.declared != nil {
+		return t.declared.title
+	}
+	if t.Rule != nil {
+		return t.Rule.Title
+	}
+	return t.ID
+}
+
+// Stride returns the STRIDE categories of the threat: its rule's, or those declared.
+func (t *Threat) Stride() []string {
+	if t.declared != nil {
+		return t.declared.stride
+	}
+	if t.Rule != nil {
+		return t.Rule.strideList()
+	}
+	return nil
+}
+
+// CWE returns the CWE ids of the threat: its rule's, or those declared.
+func (t *Threat) CWE() []int {
+	if t.declared != nil {
+		return t.declared.cwe
+	}
+	if t.Rule != nil {
+		return t.Rule.CWE
+	}
+	return nil
+}
+
+// CAPEC returns the CAPEC ids of the threat: its rule's, or those declared.
+func (t *Threat) CAPEC() []int {
+	if t.declared != nil {
+		return t.declared.capec
+	}
+	if t.Rule != nil {
+		return t.Rule.CAPEC
+	}
+	return nil
 }
 
 // Generated reports whether a rule generated the threat.
@@ -517,13 +569,13 @@ func (a *analyzer) lint() {
 func (a *analyzer) declaredThreats() {
 	for _, s := range a.m.Threats {
 		d := s.Decl
-		t := &Threat{ID: s.ID, Title: s.Title(), Symbol: s, Stride: words(d, "stride")}
+		t := &Threat{ID: s.ID, Symbol: s, declared: &declaredThreat{title: s.Title(), stride: words(d, "stride")}}
 		targets := a.threatTargets(d)
 		if len(targets) > 0 {
 			t.Target = targets[0]
 		}
 		for _, tgt := range targets {
-			a.consider(tgt, t.Stride...)
+			a.consider(tgt, t.Stride()...)
 		}
 		if !a.inFocus(s.File) {
 			// Outside the focus only the threat's existence, target and STRIDE matter.
@@ -540,8 +592,8 @@ func (a *analyzer) declaredThreats() {
 			i, iw = levelMedium, "not declared, assumed medium"
 		}
 		t.Rating = rate(l, lw, i, iw)
-		t.CWE = a.taxonomyIDs(s, "cwe", taxonomy.CatalogCWE)
-		t.CAPEC = a.taxonomyIDs(s, "capec", taxonomy.CatalogCAPEC)
+		t.declared.cwe = a.taxonomyIDs(s, "cwe", taxonomy.CatalogCWE)
+		t.declared.capec = a.taxonomyIDs(s, "capec", taxonomy.CatalogCAPEC)
 		a.addThreat(t)
 	}
 }
@@ -681,7 +733,7 @@ func (a *analyzer) runRules() {
 			}
 		}
 		c := findThreat(fired, cid)
-		a.consider(c.Target, c.Stride...)
+		a.consider(c.Target, c.Stride()...)
 	}
 	declared := len(a.res.Threats) // the generated threats follow, sorted
 	a.res.Threats = slices.Grow(a.res.Threats, len(fired))
@@ -743,8 +795,7 @@ func (rw *ruleWork) run(ctx context.Context, ranked []*Rule, lists [][]*Symbol, 
 
 // ruleThreat is the threat rule r makes of hit h on s.
 func ruleThreat(r *Rule, s *Symbol, h hit) Threat {
-	t := Threat{ID: r.ID + "@" + s.ID, Title: r.Title, Rule: r, Target: s, Stride: r.strideList(),
-		Rating: h.rating, CWE: r.CWE, CAPEC: r.CAPEC, Why: h.why, FixTarget: h.fixTarget, Fix: r.Fix}
+	t := Threat{ID: r.ID + "@" + s.ID, Rule: r, Target: s, Rating: h.rating, Why: h.why, FixTarget: h.fixTarget, Fix: r.Fix}
 	if h.fix != nil {
 		t.Fix = h.fix
 	}
@@ -862,7 +913,7 @@ func (a *analyzer) respond() {
 		t.Mitigations = mitigations[t.ID]
 		t.Responses = responses[t.ID]
 		if len(t.Mitigations)+len(t.Responses) > 0 {
-			a.consider(t.Target, t.Stride...)
+			a.consider(t.Target, t.Stride()...)
 		}
 		if a.focus != "" && !a.stateShows(t) {
 			continue
@@ -1338,14 +1389,14 @@ func appendCoverageMessage(b []byte, s *Symbol) []byte {
 func Explain(t *Threat) string {
 	var b strings.Builder
 	b.Grow(1024)
-	fmt.Fprintf(&b, "**%s** `%s`\n\n", t.Title, t.ID)
+	fmt.Fprintf(&b, "**%s** `%s`\n\n", t.Title(), t.ID)
 	if t.Rule != nil {
 		fmt.Fprintf(&b, "Generated by rule `%s` (%s): %s.\n\n", t.Rule.ID, strideName(t.Rule.Stride), t.Rule.Condition)
 		fmt.Fprintf(&b, "- Why it fired: %s\n", t.Why)
 		fmt.Fprintf(&b, "- What clears it: %s. %s\n", t.Rule.Clears, t.Rule.Hint)
-	} else if len(t.Stride) > 0 {
-		names := make([]string, len(t.Stride))
-		for i, s := range t.Stride {
+	} else if len(t.Stride()) > 0 {
+		names := make([]string, len(t.Stride()))
+		for i, s := range t.Stride() {
 			names[i] = strideName(s)
 		}
 		fmt.Fprintf(&b, "- STRIDE: %s\n", strings.Join(names, ", "))
@@ -1354,14 +1405,14 @@ func Explain(t *Threat) string {
 		fmt.Fprintf(&b, "- Severity: %s\n", why)
 	}
 	fmt.Fprintf(&b, "- State: %s — %s\n", t.State, t.StateWhy)
-	for _, id := range t.CWE {
+	for _, id := range t.CWE() {
 		if e, ok := taxonomy.CWE(id); ok {
 			fmt.Fprintf(&b, "- [%s](%s)\n", e.Label(), e.URL())
 		} else {
 			fmt.Fprintf(&b, "- CWE-%d\n", id)
 		}
 	}
-	for _, id := range t.CAPEC {
+	for _, id := range t.CAPEC() {
 		if e, ok := taxonomy.CAPEC(id); ok {
 			fmt.Fprintf(&b, "- [%s](%s)\n", e.Label(), e.URL())
 		} else {

@@ -836,3 +836,37 @@ func TestSortFindingsMatchesSortSlice(t *testing.T) {
 		}
 	}
 }
+
+// TestThreatAccessors: a declared threat's title, STRIDE, CWE and CAPEC are its
+// declaration's (its id when untitled); a generated one's are its rule's.
+func TestThreatAccessors(t *testing.T) {
+	const src = `actor user
+service api
+flow user -> api
+threat forge "Forged requests" { on api; stride spoofing, tampering; cwe 352; capec 62 }
+threat bare { on api }
+`
+	res := analyzeFiles(t, map[string]string{"m.threat": src}, Options{})
+	forge, bare := res.Threat("forge"), res.Threat("bare")
+	if forge == nil || bare == nil {
+		t.Fatal("the declared threats are missing")
+	}
+	if forge.Title() != "Forged requests" || fmt.Sprint(forge.Stride()) != "[spoofing tampering]" || fmt.Sprint(forge.CWE(), forge.CAPEC()) != "[352] [62]" {
+		t.Errorf("forge: %q %v %v %v", forge.Title(), forge.Stride(), forge.CWE(), forge.CAPEC())
+	}
+	if bare.Title() != "bare" || bare.Stride() != nil || bare.CWE() != nil {
+		t.Errorf("bare: %q %v %v", bare.Title(), bare.Stride(), bare.CWE())
+	}
+	generated := 0
+	for _, th := range res.Threats {
+		if r := th.Rule; r != nil {
+			generated++
+			if th.Title() != r.Title || fmt.Sprint(th.Stride()) != fmt.Sprint([]string{r.Stride}) || fmt.Sprint(th.CWE()) != fmt.Sprint(r.CWE) || fmt.Sprint(th.CAPEC()) != fmt.Sprint(r.CAPEC) {
+				t.Errorf("%s: %q %v %v %v, not its rule's", th.ID, th.Title(), th.Stride(), th.CWE(), th.CAPEC())
+			}
+		}
+	}
+	if generated == 0 {
+		t.Error("no generated threat to check")
+	}
+}

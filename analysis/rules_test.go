@@ -417,8 +417,8 @@ func TestRules(t *testing.T) {
 			if th.Rating.Severity != c.severity {
 				t.Errorf("%s has severity %s, want %s (%s)", c.id, th.Rating.Severity, c.severity, th.Rating.Why())
 			}
-			if th.Rule == nil || th.Rule.ID != r.ID || th.Why == "" || th.Title != r.Title {
-				t.Errorf("%s: generated %v, why %q, title %q", c.id, th.Rule != nil, th.Why, th.Title)
+			if th.Rule == nil || th.Rule.ID != r.ID || th.Why == "" || th.Title() != r.Title {
+				t.Errorf("%s: generated %v, why %q, title %q", c.id, th.Rule != nil, th.Why, th.Title())
 			}
 			if !hasFinding(res, r.ID, c.id) {
 				t.Errorf("no finding with code %s for open threat %s", r.ID, c.id)

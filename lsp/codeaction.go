@@ -151,7 +151,7 @@ func (q *query) threatActions(t *analysis.Threat, diags []protocol.Diagnostic, t
 		name = fmt.Sprintf("%s-%d", base, i)
 	}
 	blocks := []struct{ title, text string }{
-		{fmt.Sprintf("Add a mitigation for `%s`", t.ID), fmt.Sprintf("mitigation %s \"%s\" {\n  mitigates %s\n  status planned\n  owner \"%s\"\n}", name, strings.ReplaceAll(t.Title, `"`, `'`), t.ID, owner)},
+		{fmt.Sprintf("Add a mitigation for `%s`", t.ID), fmt.Sprintf("mitigation %s \"%s\" {\n  mitigates %s\n  status planned\n  owner \"%s\"\n}", name, strings.ReplaceAll(t.Title(), `"`, `'`), t.ID, owner)},
 		{fmt.Sprintf("Accept the risk of `%s`", t.ID), fmt.Sprintf("accept %s {\n  reason \"<why the risk is acceptable>\"\n  owner \"%s\"\n  until %s\n}", t.ID, owner, today.AddDate(0, 3, 0).Format("2006-01-02"))},
 		{fmt.Sprintf("Mark `%s` not applicable", t.ID), fmt.Sprintf("not_applicable %s {\n  reason \"<why it does not apply here>\"\n}", t.ID)},
 	}

@@ -198,7 +198,7 @@ func Diff(base, head *analysis.Result) *Changes {
 }
 
 func threatChange(res *analysis.Result, t *analysis.Threat) ThreatChange {
-	ch := ThreatChange{ID: t.ID, Title: oneLine(t.Title), Severity: t.Rating.Severity, OldSeverity: t.Rating.Severity,
+	ch := ThreatChange{ID: t.ID, Title: oneLine(t.Title()), Severity: t.Rating.Severity, OldSeverity: t.Rating.Severity,
 		Rating: t.Rating.Why(), To: t.State, Why: t.StateWhy}
 	var targets []string
 	for _, s := range threatTargets(res, t) {

@@ -148,7 +148,7 @@ func ReportHTML(res *analysis.Result, opts ReportOptions) string {
 		b.WriteString("<table class=\"threat-index\">\n<thead><tr><th>Threat</th><th>Target</th><th>STRIDE</th><th>Severity</th><th>State</th></tr></thead>\n<tbody>\n")
 		for _, t := range sortedThreats(res) {
 			fmt.Fprintf(&b, "<tr><td><a href=\"#%s\"><code>%s</code></a></td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-				anchor(t.ID), esc(t.ID), htmlRich(targetsRich(res, t)), esc(strideLettersOf(t.Stride)), sevHTML(t.Rating.Severity), stateHTML(t.State))
+				anchor(t.ID), esc(t.ID), htmlRich(targetsRich(res, t)), esc(strideLettersOf(t.Stride())), sevHTML(t.Rating.Severity), stateHTML(t.State))
 		}
 		b.WriteString("</tbody>\n</table>\n")
 		for _, t := range sortedThreats(res) {
@@ -215,14 +215,14 @@ func ReportHTML(res *analysis.Result, opts ReportOptions) string {
 
 func writeThreatHTML(b *strings.Builder, res *analysis.Result, t *analysis.Threat, today time.Time) {
 	fmt.Fprintf(b, "<article class=\"threat %s\" id=\"%s\">\n", t.State, anchor(t.ID))
-	fmt.Fprintf(b, "<h3><code>%s</code> %s</h3>\n", esc(t.ID), esc(oneLine(t.Title)))
+	fmt.Fprintf(b, "<h3><code>%s</code> %s</h3>\n", esc(t.ID), esc(oneLine(t.Title())))
 	b.WriteString("<table>\n")
 	row := func(k, v string) { fmt.Fprintf(b, "<tr><th scope=\"row\">%s</th><td>%s</td></tr>\n", k, v) }
 	row("State", stateHTML(t.State))
 	row("Severity", sevHTML(t.Rating.Severity)+" — "+htmlRich(ticks(t.Rating.Why())))
 	row("Target", htmlRich(targetsRich(res, t)))
-	if len(t.Stride) > 0 {
-		row("STRIDE", esc(strideNames(t.Stride)))
+	if len(t.Stride()) > 0 {
+		row("STRIDE", esc(strideNames(t.Stride())))
 	}
 	row("Origin", htmlRich(origin(t)))
 	if t.Rule != nil {

@@ -95,7 +95,7 @@ func ReportMarkdown(res *analysis.Result, opts ReportOptions) string {
 		b.WriteString("| Threat | Target | STRIDE | Severity | State |\n|---|---|---|---|---|\n")
 		for _, t := range sortedThreats(res) {
 			fmt.Fprintf(&b, "| [%s](#%s) | %s | %s | %s | %s |\n", mdCode(t.ID), anchor(t.ID), mdRich(targetsRich(res, t)),
-				mdEsc(strideLettersOf(t.Stride)), t.Rating.Severity, stateCell(t))
+				mdEsc(strideLettersOf(t.Stride())), t.Rating.Severity, stateCell(t))
 		}
 		b.WriteString("\n")
 		for _, t := range sortedThreats(res) {
@@ -155,13 +155,13 @@ func ReportMarkdown(res *analysis.Result, opts ReportOptions) string {
 
 func writeThreatMarkdown(b *strings.Builder, res *analysis.Result, t *analysis.Threat, today time.Time) {
 	fmt.Fprintf(b, "### %s\n\n", mdCode(t.ID))
-	fmt.Fprintf(b, "<a id=\"%s\"></a>**%s**\n\n", anchor(t.ID), mdEsc(oneLine(t.Title)))
+	fmt.Fprintf(b, "<a id=\"%s\"></a>**%s**\n\n", anchor(t.ID), mdEsc(oneLine(t.Title())))
 	b.WriteString("| | |\n|---|---|\n")
 	fmt.Fprintf(b, "| State | %s |\n", stateCell(t))
 	fmt.Fprintf(b, "| Severity | %s |\n", mdRich(ticks(t.Rating.Why())))
 	fmt.Fprintf(b, "| Target | %s |\n", mdRich(targetsRich(res, t)))
-	if len(t.Stride) > 0 {
-		fmt.Fprintf(b, "| STRIDE | %s |\n", mdEsc(strideNames(t.Stride)))
+	if len(t.Stride()) > 0 {
+		fmt.Fprintf(b, "| STRIDE | %s |\n", mdEsc(strideNames(t.Stride())))
 	}
 	fmt.Fprintf(b, "| Origin | %s |\n", mdRich(origin(t)))
 	if t.Rule != nil {

@@ -208,14 +208,14 @@ type taxRef struct{ label, url string }
 
 func taxonomyRefs(t *analysis.Threat) []taxRef {
 	var out []taxRef
-	for _, id := range t.CWE {
+	for _, id := range t.CWE() {
 		if e, ok := taxonomy.CWE(id); ok {
 			out = append(out, taxRef{e.Label(), e.URL()})
 		} else {
 			out = append(out, taxRef{fmt.Sprintf("CWE-%d", id), ""})
 		}
 	}
-	for _, id := range t.CAPEC {
+	for _, id := range t.CAPEC() {
 		if e, ok := taxonomy.CAPEC(id); ok {
 			out = append(out, taxRef{e.Label(), e.URL()})
 		} else {
@@ -399,7 +399,7 @@ func coverage(res *analysis.Result) []covRow {
 	for _, t := range res.Threats {
 		for _, s := range threatTargets(res, t) {
 			if r := rows[s]; r != nil {
-				for _, c := range t.Stride {
+				for _, c := range t.Stride() {
 					if i, ok := idx[c]; ok {
 						r.cells[i].byState[t.State]++
 					}
@@ -409,7 +409,7 @@ func coverage(res *analysis.Result) []covRow {
 	}
 	for _, t := range res.Cleared() {
 		if r := rows[t.Target]; r != nil {
-			for _, c := range t.Stride {
+			for _, c := range t.Stride() {
 				if i, ok := idx[c]; ok {
 					r.cells[i].byDesign++
 				}

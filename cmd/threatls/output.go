@@ -91,8 +91,8 @@ func writeJSON(w io.Writer, results []checked) error {
 			jm.Summary[string(s)] += 0
 		}
 		for _, t := range c.res.Threats {
-			jt := jsonThreat{ID: t.ID, Title: t.Title, Stride: t.Stride, Likelihood: t.Rating.Likelihood, Impact: t.Rating.Impact,
-				Severity: t.Rating.Severity.String(), Rating: t.Rating.Why(), State: string(t.State), StateWhy: t.StateWhy, CWE: t.CWE, CAPEC: t.CAPEC}
+			jt := jsonThreat{ID: t.ID, Title: t.Title(), Stride: t.Stride(), Likelihood: t.Rating.Likelihood, Impact: t.Rating.Impact,
+				Severity: t.Rating.Severity.String(), Rating: t.Rating.Why(), State: string(t.State), StateWhy: t.StateWhy, CWE: t.CWE(), CAPEC: t.CAPEC()}
 			if jt.Stride == nil {
 				jt.Stride = []string{}
 			}
