@@ -101,9 +101,9 @@ func (m *loadMemory) prepare(textBytes int) (parsed, analysed func()) {
 //
 // The collector's setting alone lets the heap grow by its percentage beyond the live heap
 // at the last collection, and keeps freed memory mapped until the runtime returns it,
-// slowly: at 10,000 services the server reached 446 MiB at GOGC 25, and 385-397 with
+// slowly: at 10,000 services the server reached 446 MiB at GOGC 25, and 384-397 with
 // the limit; the collector runs more often near the peak (a keystroke's diagnostics took
-// 15-19 ms before, 19-43 with it; the whole model's 1.6 s before, 2.4-3.1 with it), and
+// 15-19 ms before, 19-57 with it; the whole model's 1.6 s before, 2.4-3.3 with it), and
 // the runtime returns freed memory at once. A need over maxLimitedNeed sets no limit.
 type needLimit struct {
 	mu   sync.Mutex
