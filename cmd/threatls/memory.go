@@ -28,7 +28,7 @@ type loadMemory struct {
 }
 
 // A large model's server collects when its heap has grown by a quarter rather than by
-// half, from the end of its parse on, and holds its memory to a quarter beyond what the
+// half, from the end of its parse on, and holds its memory to an eighth beyond what the
 // model needs (needLimit). Smaller models keep 50: at 1,000 services, 25 made a
 // keystroke 5-7 ms slower (33 -> 39 ms).
 const (
@@ -59,7 +59,6 @@ func (m *loadMemory) prepare(textBytes int) (parsed, analysed func()) {
 		region = hugepages.ReserveForText(textBytes)
 		m.reserved = region != nil
 	}
-	m.mu.Unlock()
 	large := m.largeText
 	if large == 0 {
 		large = largeModelText
@@ -68,6 +67,7 @@ func (m *loadMemory) prepare(textBytes int) (parsed, analysed func()) {
 	if tune {
 		m.gcPercent = largeModelGCPercent // set when the loads under way are parsed
 	}
+	m.mu.Unlock()
 	parsed = sync.OnceFunc(func() {
 		m.mu.Lock()
 		defer m.mu.Unlock()
