@@ -149,8 +149,16 @@ func (l *needLimit) estimate(textBytes int) {
 }
 
 // measure collects and makes the live heap the need. It runs on the server's analysis
-// loop once the first whole analysis is published (about 0.1 s at 10,000 services).
+// loop once the first whole analysis is published (about 0.15 s at 10,000 services), and
+// not at all for a need over maxLimitedNeed, which sets no limit: a collection of such a
+// heap would hold the loop, and the next keystroke, for seconds.
 func (l *needLimit) measure() {
+	l.mu.Lock()
+	unlimited := l.need > maxLimitedNeed
+	l.mu.Unlock()
+	if unlimited {
+		return
+	}
 	if l.gc != nil {
 		l.gc()
 	} else {

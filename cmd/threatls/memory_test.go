@@ -124,6 +124,18 @@ func TestNeedLimit(t *testing.T) {
 	if len(limits) != 4 || limits[3] != math.MaxInt64 {
 		t.Fatalf("after a live heap over maxLimitedNeed, limits %v; want no limit last", limits)
 	}
+
+	// A model whose estimate is over maxLimitedNeed is not measured: no collection holds
+	// the analysis loop, and no limit is set.
+	limits = nil
+	huge := fakeLimit(&limits)
+	collected := false
+	huge.gc = func() { collected = true }
+	huge.estimate(maxLimitedNeed/neededPerTextByte + 1)
+	huge.measure()
+	if collected || len(limits) != 1 || limits[0] != math.MaxInt64 {
+		t.Errorf("a huge model: collected %v, limits %v; want no collection, no limit", collected, limits)
+	}
 }
 
 // TestAfterEachCollection: the function runs after collections, again and again.
