@@ -253,9 +253,9 @@ type Result struct {
 	// Threats is sorted by id and Threat searches it (a map of a hundred thousand threats
 	// took 11 MB at 10,000 services).
 	byID map[string]*Threat
-	// on indexes Threats by target id, built on first use by ThreatsOn.
+	// on indexes Threats by target, built on first use by ThreatsOn.
 	onOnce sync.Once
-	on     map[string][]*Threat
+	on     map[*Symbol][]*Threat
 	// edited is set on an edited analysis that took findings from its base (Options.Base).
 	edited bool
 }

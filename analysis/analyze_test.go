@@ -870,3 +870,26 @@ threat bare { on api }
 		t.Error("no generated threat to check")
 	}
 }
+
+// TestGroupBy: groups hold their values in the order yielded, and a stop ends the pairs.
+func TestGroupBy(t *testing.T) {
+	pairs := [][2]string{{"b", "1"}, {"a", "2"}, {"b", "3"}, {"c", "4"}, {"a", "5"}, {"b", "6"}}
+	got := groupBy(func(yield func(string, string) bool) {
+		for _, p := range pairs {
+			if !yield(p[0], p[1]) {
+				return
+			}
+		}
+	})
+	if want := map[string][]string{"a": {"2", "5"}, "b": {"1", "3", "6"}, "c": {"4"}}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("groupBy = %v; want %v", got, want)
+	}
+	// Appending to a group must not write into the next one.
+	a := append(got["a"], "x")
+	if fmt.Sprint(got["b"]) != "[1 3 6]" || len(a) != 3 {
+		t.Errorf("appending to a group changed another: %v", got)
+	}
+	if empty := groupBy(func(func(int, int) bool) {}); len(empty) != 0 {
+		t.Errorf("no pairs: %v", empty)
+	}
+}
