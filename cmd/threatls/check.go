@@ -73,7 +73,9 @@ func loadModels(paths []string) ([]model, error) {
 		names[i] = found
 		textBytes += files.TotalSize(found)
 	}
-	// The command collects rarely already (see main); huge pages spare it the page faults.
+	// The command collects rarely already (see main), a large model's a little less so
+	// (commandGCPercent); huge pages spare it the page faults.
+	tuneCommandCollector(textBytes)
 	hugepages.ReserveForText(textBytes)
 	p := dsl.NewParser()
 	out := make([]model, 0, len(paths))

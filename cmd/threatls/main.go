@@ -53,10 +53,10 @@ const (
 )
 
 func main() {
-	// A command runs briefly and allocates much while parsing: collect garbage less often.
-	// The language server sets its own memory limit.
+	// A command runs briefly and allocates much while parsing: collect garbage less often
+	// (see commandGCPercent). The language server chooses its own setting (serve.go).
 	if os.Getenv("GOGC") == "" && (len(os.Args) < 2 || os.Args[1] != "serve") {
-		debug.SetGCPercent(400)
+		debug.SetGCPercent(commandGCPercentDefault)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)

@@ -151,3 +151,14 @@ func TestAfterEachCollection(t *testing.T) {
 		t.Fatalf("called %d times over collections; want at least 3", n)
 	}
 }
+
+// TestCommandGCPercent: a command collects at 400, at 250 for a large model.
+func TestCommandGCPercent(t *testing.T) {
+	for _, tc := range []struct{ text, want int }{
+		{0, 400}, {largeModelText - 1, 400}, {largeModelText, 250}, {80 << 20, 250},
+	} {
+		if got := commandGCPercent(tc.text); got != tc.want {
+			t.Errorf("commandGCPercent(%d) = %d; want %d", tc.text, got, tc.want)
+		}
+	}
+}
