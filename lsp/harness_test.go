@@ -41,6 +41,8 @@ type editorConfig struct {
 	utf8        bool
 	initOpts    map[string]any
 	prepareLoad func(textBytes int) (parsed, analysed func())
+	// analysed is Options.Analysed.
+	analysed func()
 }
 
 // newEditor starts a server on an in-memory pipe with root as its workspace folder and
@@ -53,7 +55,7 @@ func newEditor(t testing.TB, root string, cfg editorConfig) *editor {
 		published: map[string][]protocol.PublishDiagnosticsParams{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		e.done <- lsp.Serve(ctx, serverSide, lsp.Options{Version: "test", Today: "2026-11-27", PrepareLoad: cfg.prepareLoad})
+		e.done <- lsp.Serve(ctx, serverSide, lsp.Options{Version: "test", Today: "2026-11-27", PrepareLoad: cfg.prepareLoad, Analysed: cfg.analysed})
 	}()
 	e.conn = jsonrpc2.NewConn(jsonrpc2.NewStream(clientSide))
 	e.conn.Go(ctx, e.handle)

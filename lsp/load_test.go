@@ -7,8 +7,9 @@ import (
 )
 
 // TestPrepareLoadBracketsReadingTheModel: the server tells its host how much model text it
-// is about to read (the binary readies memory for it), when the files are parsed and when
-// their first whole analysis is published; the files read give their diagnostics.
+// is about to read (the binary readies memory for it), when the files are parsed, when a
+// whole analysis is done (Options.Analysed, before it is published) and when the first is
+// published; the files read give their diagnostics.
 func TestPrepareLoadBracketsReadingTheModel(t *testing.T) {
 	b := "mitigation m \"Prepared statements — ünïcode\" { mitigates sqlj; status implemented }\n"
 	root := writeModel(t, map[string]string{"a.threat": shopModel, "sub/b.threat": b})
@@ -27,7 +28,7 @@ func TestPrepareLoadBracketsReadingTheModel(t *testing.T) {
 		defer mu.Unlock()
 		sizes = append(sizes, textBytes)
 		return record("parsed"), record("analysed")
-	}})
+	}, analysed: record("whole analysis done")})
 	e.awaitDiags(e.uri("sub/b.threat"), "unknown threat, from the file read at start", hasDiag("unknown-ref", "did you mean `sqli`?"))
 	e.awaitDiags(e.uri("a.threat"), "open threat, from the file read at start", hasDiag("open-threat", "`sqli`"))
 	// The whole analysis is published after the files' diagnostics: wait for its call.
@@ -35,7 +36,7 @@ func TestPrepareLoadBracketsReadingTheModel(t *testing.T) {
 		mu.Lock()
 		n := len(events)
 		mu.Unlock()
-		if n >= 2 || time.Now().After(deadline) {
+		if n >= 3 || time.Now().After(deadline) {
 			break
 		}
 	}
@@ -44,7 +45,7 @@ func TestPrepareLoadBracketsReadingTheModel(t *testing.T) {
 	if want := len(shopModel) + len(b); len(sizes) != 1 || sizes[0] != want {
 		t.Errorf("PrepareLoad called with %v; want once with %d (the bytes of both files)", sizes, want)
 	}
-	if len(events) != 2 || events[0] != "parsed" || events[1] != "analysed" {
-		t.Errorf("PrepareLoad's functions were called %v; want [parsed analysed], each once", events)
+	if len(events) != 3 || events[0] != "parsed" || events[1] != "whole analysis done" || events[2] != "analysed" {
+		t.Errorf("the host's functions were called %v; want [parsed, whole analysis done, analysed], each once", events)
 	}
 }

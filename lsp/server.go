@@ -31,6 +31,11 @@ type Options struct {
 	// whole analysis after the load is published. The threatls binary readies the
 	// process's memory there (huge pages; the collector paused while parsing).
 	PrepareLoad func(textBytes int) (parsed, analysed func())
+	// Analysed, when set, is called on the analysis loop when a whole analysis is done,
+	// before it is published, unless a change waits: the loop is idle, and the analysis's
+	// garbage is at its largest. The threatls binary collects then for a large model (see
+	// cmd/threatls's memory.go), rather than in the middle of the user's next request.
+	Analysed func()
 	// Today, when set, replaces the current date (tests).
 	Today string
 	// addHandlers lets tests install extra handlers.

@@ -268,6 +268,9 @@ func (w *workspace) run() {
 		if err != nil {
 			continue // a change came in: analyse the newer documents
 		}
+		if analysed := w.s.opts.Analysed; analysed != nil && !w.changePending() {
+			analysed()
+		}
 		w.publish(st)
 		for _, f := range w.afterAnalysis {
 			f()

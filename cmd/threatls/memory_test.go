@@ -162,3 +162,29 @@ func TestCommandGCPercent(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeAnalysisDone: a large model's server collects after every whole analysis and
+// takes the first collection's live heap as the need; a small model's does nothing.
+func TestWholeAnalysisDone(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(50))
+	for _, tc := range []struct {
+		name        string
+		text        int
+		collections int
+	}{{"large", 1 << 10, 2}, {"small", 10, 0}} {
+		var limits []int64
+		m := &loadMemory{tuneCollector: true, largeText: 1 << 10, limit: fakeLimit(&limits)}
+		collections := 0
+		m.limit.gc = func() { collections++ }
+		parsed, _ := m.prepare(tc.text)
+		parsed()
+		m.wholeAnalysisDone()
+		m.wholeAnalysisDone()
+		if collections != tc.collections {
+			t.Errorf("%s: %d collections after two analyses; want %d", tc.name, collections, tc.collections)
+		}
+		if tc.collections > 0 && (len(limits) != 2 || limits[1] != limitFor(100<<20)) {
+			t.Errorf("%s: limits %v; want the estimate, then the need measured once", tc.name, limits)
+		}
+	}
+}

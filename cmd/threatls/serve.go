@@ -65,7 +65,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		debug.SetGCPercent(50)
 	}
 	mem := &loadMemory{tuneCollector: ownCollector}
-	return lsp.Serve(ctx, stdio{stdin, stdout}, lsp.Options{Log: log, Version: version, PrepareLoad: mem.prepare})
+	return lsp.Serve(ctx, stdio{stdin, stdout}, lsp.Options{Log: log, Version: version, PrepareLoad: mem.prepare, Analysed: mem.wholeAnalysisDone})
 }
 
 // stdio joins standard input and output into one connection.
