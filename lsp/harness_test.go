@@ -43,6 +43,8 @@ type editorConfig struct {
 	prepareLoad func(textBytes int) (parsed, analysed func())
 	// analysed is Options.Analysed.
 	analysed func()
+	// noDiagnosticData makes the client declare no publishDiagnostics.dataSupport.
+	noDiagnosticData bool
 }
 
 // newEditor starts a server on an in-memory pipe with root as its workspace folder and
@@ -71,7 +73,7 @@ func newEditor(t testing.TB, root string, cfg editorConfig) *editor {
 	t.Cleanup(e.stop)
 	caps := map[string]any{
 		"textDocument": map[string]any{
-			"publishDiagnostics": map[string]any{"relatedInformation": true, "codeDescriptionSupport": true},
+			"publishDiagnostics": map[string]any{"relatedInformation": true, "codeDescriptionSupport": true, "dataSupport": !cfg.noDiagnosticData},
 			"documentSymbol":     map[string]any{"hierarchicalDocumentSymbolSupport": true},
 			"completion":         map[string]any{"completionItem": map[string]any{"snippetSupport": true}},
 			"hover":              map[string]any{"contentFormat": []string{"markdown"}},

@@ -27,6 +27,7 @@ type initializeParams struct {
 			PublishDiagnostics struct {
 				RelatedInformation     bool `json:"relatedInformation"`
 				CodeDescriptionSupport bool `json:"codeDescriptionSupport"`
+				DataSupport            bool `json:"dataSupport"`
 			} `json:"publishDiagnostics"`
 			DocumentSymbol struct {
 				HierarchicalDocumentSymbolSupport bool `json:"hierarchicalDocumentSymbolSupport"`
@@ -118,6 +119,7 @@ func (s *Server) initialize(ctx context.Context, raw json.RawMessage) (any, erro
 	caps := clientCaps{
 		codeDescription:   p.Capabilities.TextDocument.PublishDiagnostics.CodeDescriptionSupport,
 		relatedInfo:       p.Capabilities.TextDocument.PublishDiagnostics.RelatedInformation,
+		diagnosticData:    p.Capabilities.TextDocument.PublishDiagnostics.DataSupport,
 		hierarchicalSyms:  p.Capabilities.TextDocument.DocumentSymbol.HierarchicalDocumentSymbolSupport,
 		snippets:          p.Capabilities.TextDocument.Completion.CompletionItem.SnippetSupport,
 		watchRegistration: p.Capabilities.Workspace.DidChangeWatchedFiles.DynamicRegistration,

@@ -1,6 +1,8 @@
 package lsp_test
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -47,5 +49,25 @@ func TestPrepareLoadBracketsReadingTheModel(t *testing.T) {
 	}
 	if len(events) != 3 || events[0] != "parsed" || events[1] != "whole analysis done" || events[2] != "analysed" {
 		t.Errorf("the host's functions were called %v; want [parsed, whole analysis done, analysed], each once", events)
+	}
+}
+
+// TestDiagnosticDataOnlyForClientsThatKeepIt: a diagnostic about a threat carries the
+// threat's id in data for a client that keeps data for code actions
+// (publishDiagnostics.dataSupport), and none for one that does not.
+func TestDiagnosticDataOnlyForClientsThatKeepIt(t *testing.T) {
+	for _, keeps := range []bool{true, false} {
+		root := writeModel(t, map[string]string{"a.threat": shopModel})
+		e := newEditor(t, root, editorConfig{noDiagnosticData: !keeps})
+		diags := e.awaitDiags(e.uri("a.threat"), "open threat", hasDiag("open-threat", "`sqli`"))
+		for _, d := range diags {
+			if fmt.Sprint(d.Code) != "open-threat" || !strings.Contains(d.Message, "`sqli`") {
+				continue
+			}
+			if got := fmt.Sprint(d.Data); keeps && got != "map[threat:sqli]" || !keeps && d.Data != nil {
+				t.Errorf("client keeps data %v: the open threat's data is %s", keeps, got)
+			}
+		}
+		e.stop()
 	}
 }

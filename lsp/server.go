@@ -75,8 +75,11 @@ const (
 
 // clientCaps are the client capabilities the server adapts to.
 type clientCaps struct {
-	codeDescription   bool
-	relatedInfo       bool
+	codeDescription bool
+	relatedInfo     bool
+	// diagnosticData: the client keeps a diagnostic's data for code actions (LSP 3.16);
+	// others get none, which they would only read and drop (a tenth of a diagnostic).
+	diagnosticData    bool
 	hierarchicalSyms  bool
 	snippets          bool
 	watchRegistration bool

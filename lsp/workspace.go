@@ -852,7 +852,7 @@ func toDiagnostic(f *analysis.Finding, d *document, st *analysisState, enc encod
 			})
 		}
 	}
-	if f.ThreatID != "" {
+	if f.ThreatID != "" && caps.diagnosticData {
 		diag.Data = threatData{Threat: f.ThreatID}
 	}
 	return diag
