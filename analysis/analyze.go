@@ -169,12 +169,12 @@ type Threat struct {
 	Symbol *Symbol
 	// Target is the element or flow threatened (the first `on` of a declared threat).
 	Target *Symbol
-	// declared holds what a declared threat says of itself; a generated one's title,
-	// STRIDE, CWE and CAPEC are its rule's (a large model has a hundred thousand generated
-	// threats, and copies of those four took 10 MB at 10,000 services).
-	declared *declaredThreat
-	Rating   Rating
-	State    State
+	// about is what the threat says of itself: its rule's, shared by every threat of the
+	// rule (a large model has a hundred thousand generated threats, and copies of the four
+	// took 10 MB at 10,000 services), or the declaration's.
+	about  *threatAbout
+	Rating Rating
+	State  State
 	// StateWhy says which declarations put the threat in its state.
 	StateWhy    string
 	Mitigations []*Symbol
@@ -187,8 +187,8 @@ type Threat struct {
 	Fix       *Fix
 }
 
-// declaredThreat is what a declared threat says of itself (Threat.declared).
-type declaredThreat struct {
+// threatAbout is what a threat says of itself (Threat.about).
+type threatAbout struct {
 	title      string
 	stride     []string
 	cwe, capec []int
@@ -197,46 +197,26 @@ type declaredThreat struct {
 // Title returns the threat's title: its rule's, or the declaration's (its id when it has
 // none).
 func (t *Threat) Title() string {
-	if t.declared != nil {
-		return t.declared.title
+	if t.about == nil {
+		return t.ID
 	}
-	if t.Rule != nil {
-		return t.Rule.Title
-	}
-	return t.ID
+	return t.about.title
 }
 
 // Stride returns the STRIDE categories of the threat: its rule's, or those declared.
-func (t *Threat) Stride() []string {
-	if t.declared != nil {
-		return t.declared.stride
-	}
-	if t.Rule != nil {
-		return t.Rule.strideList()
-	}
-	return nil
-}
+func (t *Threat) Stride() []string { return t.aboutOrNone().stride }
 
 // CWE returns the CWE ids of the threat: its rule's, or those declared.
-func (t *Threat) CWE() []int {
-	if t.declared != nil {
-		return t.declared.cwe
-	}
-	if t.Rule != nil {
-		return t.Rule.CWE
-	}
-	return nil
-}
+func (t *Threat) CWE() []int { return t.aboutOrNone().cwe }
 
 // CAPEC returns the CAPEC ids of the threat: its rule's, or those declared.
-func (t *Threat) CAPEC() []int {
-	if t.declared != nil {
-		return t.declared.capec
+func (t *Threat) CAPEC() []int { return t.aboutOrNone().capec }
+
+func (t *Threat) aboutOrNone() *threatAbout {
+	if t.about == nil {
+		return &threatAbout{}
 	}
-	if t.Rule != nil {
-		return t.Rule.CAPEC
-	}
-	return nil
+	return t.about
 }
 
 // Generated reports whether a rule generated the threat.
@@ -569,7 +549,7 @@ func (a *analyzer) lint() {
 func (a *analyzer) declaredThreats() {
 	for _, s := range a.m.Threats {
 		d := s.Decl
-		t := &Threat{ID: s.ID, Symbol: s, declared: &declaredThreat{title: s.Title(), stride: words(d, "stride")}}
+		t := &Threat{ID: s.ID, Symbol: s, about: &threatAbout{title: s.Title(), stride: words(d, "stride")}}
 		targets := a.threatTargets(d)
 		if len(targets) > 0 {
 			t.Target = targets[0]
@@ -592,8 +572,8 @@ func (a *analyzer) declaredThreats() {
 			i, iw = levelMedium, "not declared, assumed medium"
 		}
 		t.Rating = rate(l, lw, i, iw)
-		t.declared.cwe = a.taxonomyIDs(s, "cwe", taxonomy.CatalogCWE)
-		t.declared.capec = a.taxonomyIDs(s, "capec", taxonomy.CatalogCAPEC)
+		t.about.cwe = a.taxonomyIDs(s, "cwe", taxonomy.CatalogCWE)
+		t.about.capec = a.taxonomyIDs(s, "capec", taxonomy.CatalogCAPEC)
 		a.addThreat(t)
 	}
 }
@@ -795,7 +775,7 @@ func (rw *ruleWork) run(ctx context.Context, ranked []*Rule, lists [][]*Symbol, 
 
 // ruleThreat is the threat rule r makes of hit h on s.
 func ruleThreat(r *Rule, s *Symbol, h hit) Threat {
-	t := Threat{ID: r.ID + "@" + s.ID, Rule: r, Target: s, Rating: h.rating, Why: h.why, FixTarget: h.fixTarget, Fix: r.Fix}
+	t := Threat{ID: r.ID + "@" + s.ID, Rule: r, Target: s, about: &r.about, Rating: h.rating, Why: h.why, FixTarget: h.fixTarget, Fix: r.Fix}
 	if h.fix != nil {
 		t.Fix = h.fix
 	}
@@ -1312,33 +1292,35 @@ func strideApplies(s *Symbol) []string {
 
 // coverage reports STRIDE categories no threat or response considered for an element.
 func (a *analyzer) coverage() {
-	if !a.opts.Coverage {
-		return
-	}
-	for _, list := range [][]*Symbol{a.m.Elements, a.m.Flows} {
-		for _, s := range list {
-			if a.inFocus(s.File) && uncovered(s) != 0 {
-				// The message is made from s when asked for (Finding.AppendMessage).
-				a.add(Finding{Code: "coverage", Level: dsl.SeverityHint, File: s.File.Name, Span: s.Decl.IDSpan(), subject: s})
-			}
-		}
+	for s := range a.uncoveredSubjects {
+		// The message is made from s when asked for (Finding.AppendMessage).
+		a.add(Finding{Code: "coverage", Level: dsl.SeverityHint, File: s.File.Name, Span: s.Decl.IDSpan(), subject: s})
 	}
 }
 
 // coverageCount returns how many findings coverage adds.
 func (a *analyzer) coverageCount() int {
-	if !a.opts.Coverage {
-		return 0
-	}
 	n := 0
+	for range a.uncoveredSubjects {
+		n++
+	}
+	return n
+}
+
+// uncoveredSubjects yields the elements and flows of the focus that coverage reports:
+// with some STRIDE category no threat or response considered (none without
+// Options.Coverage).
+func (a *analyzer) uncoveredSubjects(yield func(*Symbol) bool) {
+	if !a.opts.Coverage {
+		return
+	}
 	for _, list := range [][]*Symbol{a.m.Elements, a.m.Flows} {
 		for _, s := range list {
-			if a.inFocus(s.File) && uncovered(s) != 0 {
-				n++
+			if a.inFocus(s.File) && uncovered(s) != 0 && !yield(s) {
+				return
 			}
 		}
 	}
-	return n
 }
 
 // uncovered returns the STRIDE categories that apply to an element or flow and that no

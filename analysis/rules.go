@@ -32,20 +32,12 @@ type Rule struct {
 	OptIn bool
 
 	eval func(s *Symbol) hit
-	// strides is []string{Stride}, shared by the rule's threats.
-	strides []string
+	// about is what the rule's threats say of themselves, shared by them all (Catalog).
+	about threatAbout
 	// index numbers the rule in the catalog, for ruleSet.
 	index int
 	// rank is the rule's place in the order of its threats' ids (rankRules), from 1.
 	rank int
-}
-
-// strideList returns the rule's category as a threat's Stride list.
-func (r *Rule) strideList() []string {
-	if r.strides == nil {
-		return []string{r.Stride}
-	}
-	return r.strides
 }
 
 // Fix is a model change that clears a generated threat: set Attr (with Value, if any) on
@@ -916,7 +908,7 @@ func Catalog() []*Rule {
 		panic("threatls: more rules than a ruleSet holds; make it larger")
 	}
 	for i, r := range rules {
-		r.strides = []string{r.Stride}
+		r.about = threatAbout{title: r.Title, stride: []string{r.Stride}, cwe: r.CWE, capec: r.CAPEC}
 		r.index = i
 	}
 	rankRules(rules)
